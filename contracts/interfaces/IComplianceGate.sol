@@ -31,7 +31,13 @@ interface IComplianceGate {
     error InvalidJurisdiction(bytes2 code);
     error LengthMismatch(uint256 accounts, uint256 records);
 
-    event RecordSet(address indexed account, uint8 kycTier, bytes2 jurisdiction, bool qualifiedParty, uint64 expiresAt);
+    event RecordSet(
+        address indexed account,
+        uint8 kycTier,
+        bytes2 jurisdiction,
+        bool qualifiedParty,
+        uint64 expiresAt
+    );
     event RecordCleared(address indexed account);
     event JurisdictionBlockedSet(bytes2 indexed jurisdiction, bool blocked);
     event MinKycTierSet(Operation indexed operation, uint8 tier);
@@ -44,10 +50,11 @@ interface IComplianceGate {
     /// @notice Amounts at or above this need a qualified party; type(uint256).max disables the rule.
     function qualifiedPartyThreshold() external view returns (uint256);
 
-    function check(address account, Operation operation, uint256 amount)
-        external
-        view
-        returns (bool allowed, Reason reason);
+    function check(
+        address account,
+        Operation operation,
+        uint256 amount
+    ) external view returns (bool allowed, Reason reason);
     /// @notice Reverts with ComplianceCheckFailed when check() disallows.
     function requireAllowed(address account, Operation operation, uint256 amount) external view;
 

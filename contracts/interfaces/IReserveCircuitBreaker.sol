@@ -38,7 +38,12 @@ interface IReserveCircuitBreaker {
         uint256 updatedAt
     );
     /// @notice A quorum of signers unpaused the breaker.
-    event BreakerUnpaused(address indexed submittedBy, uint256 indexed nonce, bytes32 reasonHash, address[] signers);
+    event BreakerUnpaused(
+        address indexed submittedBy,
+        uint256 indexed nonce,
+        bytes32 reasonHash,
+        address[] signers
+    );
     /// @notice A quorum of signers replaced the signer set and/or threshold.
     event SignerSetChanged(uint256 indexed nonce, address[] signers, uint256 threshold);
     /// @notice The admin pointed the breaker at another verifier (address(0) disables trip()).
@@ -54,9 +59,11 @@ interface IReserveCircuitBreaker {
     function nonce() external view returns (uint256);
 
     /// @notice Pause by KEEPER_ROLE. A no-op (returns false, no event) when already paused.
-    function pause(string calldata reason, uint256 observedReserves, uint256 observedSupply)
-        external
-        returns (bool changed);
+    function pause(
+        string calldata reason,
+        uint256 observedReserves,
+        uint256 observedSupply
+    ) external returns (bool changed);
     /// @notice Pause by anyone, only when verifier.status() != Healthy. No-op when already paused.
     function trip() external returns (bool changed);
     /// @notice Unpause with `threshold` signatures over Unpause(breaker, chainId, nonce, deadline, reasonHash),
@@ -71,10 +78,11 @@ interface IReserveCircuitBreaker {
     ) external;
 
     /// @notice EIP-712 digest of an unpause request for `requestNonce`.
-    function unpauseDigest(uint256 requestNonce, uint256 deadline, bytes32 reasonHash)
-        external
-        view
-        returns (bytes32);
+    function unpauseDigest(
+        uint256 requestNonce,
+        uint256 deadline,
+        bytes32 reasonHash
+    ) external view returns (bytes32);
     /// @notice EIP-712 digest of a signer-set update for `requestNonce`.
     function updateSignersDigest(
         uint256 requestNonce,
