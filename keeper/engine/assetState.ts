@@ -1,0 +1,95 @@
+import { InvalidArgumentError } from "../internal/errors.ts";
+import type { Address, AssetSnapshot, ReserveObserved, SupplyObserved } from "./types.ts";
+
+/** Observations kept per chain and kind, oldest first, so reorgs can be undone. */
+export type ChainHistory = {
+  /** Highest block number seen on this chain (from observations / the last reorg's new head). */
+  readonly head: bigint | undefined;
+  /** Accepted reserve rounds (only on the feed's chain), strictly increasing roundId. */
+  readonly reserves: readonly ReserveObserved[];
+  /** Accepted supply readings (only on supply chains), strictly increasing (block, logIndex). */
+  readonly supplies: readonly SupplyObserved[];
+};
+
+/**
+ * Per-asset view folded from Observations by applyObservation. Immutable: every change returns a
+ * new value. History per chain keeps every observation that is not yet final (block number
+ * > head - reorgDepth) plus the newest final one, so a reorg of up to reorgDepth blocks falls
+ * back to the value that was current before it. `maxHistory` is a hard cap per list.
+ */
+export type AssetState = {
+  readonly assetId: string;
+  /** The one PoR feed (proxy) of this asset. */
+  readonly feed: { readonly chainId: number; readonly address: Address };
+  readonly supplyChainIds: readonly number[];
+  readonly reorgDepth: bigint;
+  readonly maxHistory: number;
+  readonly chains: ReadonlyMap<number, ChainHistory>;
+};
+
+export type CreateAssetStateArgs = {
+  readonly assetId: string;
+  readonly feed: { readonly chainId: number; readonly address: Address };
+  readonly supplyChainIds: readonly number[];
+  /** Deepest reorg that can be undone, in blocks (>= 0). */
+  readonly reorgDepth: bigint;
+  /** Hard cap on entries per chain and kind (default 1024). */
+  readonly maxHistory?: number;
+};
+
+export const DEFAULT_MAX_HISTORY = 1024;
+
+const EMPTY_HISTORY: ChainHistory = { head: undefined, reserves: [], supplies: [] };
+
+/** The empty view of one asset: nothing observed yet (decide answers `unknown`). */
+export function createAssetState({
+  assetId,
+  feed,
+  supplyChainIds,
+  reorgDepth,
+  maxHistory = DEFAULT_MAX_HISTORY,
+}: CreateAssetStateArgs): AssetState {
+  if (assetId.length === 0) throw new InvalidArgumentError({ name: "assetId", reason: "must not be empty" });
+  if (supplyChainIds.length === 0) {
+    throw new InvalidArgumentError({ name: "supplyChainIds", reason: "must list at least one chain" });
+  }
+  if (new Set(supplyChainIds).size !== supplyChainIds.length) {
+    throw new InvalidArgumentError({
+      name: "supplyChainIds",
+      reason: "must not repeat a chain",
+      value: supplyChainIds,
+    });
+  }
+  if (reorgDepth < 0n) {
+    throw new InvalidArgumentError({ name: "reorgDepth", reason: "must be >= 0", value: reorgDepth });
+  }
+  if (!Number.isInteger(maxHistory) || maxHistory < 1) {
+    throw new InvalidArgumentError({
+      name: "maxHistory",
+      reason: "must be an integer >= 1",
+      value: maxHistory,
+    });
+  }
+  const chains = new Map<number, ChainHistory>();
+  for (const chainId of [feed.chainId, ...supplyChainIds]) chains.set(chainId, EMPTY_HISTORY);
+  return {
+    assetId,
+    feed: { chainId: feed.chainId, address: feed.address.toLowerCase() as Address },
+    supplyChainIds: [...supplyChainIds],
+    reorgDepth,
+    maxHistory,
+    chains,
+  };
+}
+
+/** Latest accepted reserve round and latest supply per configured chain — decide's input. */
+export function readAssetSnapshot(state: AssetState): AssetSnapshot {
+  return {
+    assetId: state.assetId,
+    reserve: state.chains.get(state.feed.chainId)?.reserves.at(-1),
+    supplies: state.supplyChainIds.map((chainId) => ({
+      chainId,
+      observation: state.chains.get(chainId)?.supplies.at(-1),
+    })),
+  };
+}
