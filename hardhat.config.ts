@@ -24,6 +24,7 @@ export default defineConfig({
   },
   paths: {
     tests: { solidity: "test/contracts/solidity" },
+    ignition: "deploy/ignition",
   },
   networks: {
     // In-process chain for contract tests.
@@ -41,5 +42,7 @@ export default defineConfig({
       chainId: REMOTE_CHAIN_ID,
       mining: { auto: false, interval: 1000 },
     },
+    // A running devnet node; deploy/devnet overrides the URL per chain.
+    devnetRpc: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
   },
 });

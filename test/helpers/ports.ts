@@ -1,0 +1,1 @@
+export { freePort } from "../../deploy/devnet/ports.ts";
