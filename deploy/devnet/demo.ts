@@ -9,7 +9,11 @@ import { DEFAULT_STATE_DIR, devnetDown, devnetUp } from "./up.ts";
  * The newcomer's tour: brings up a private devnet on free ports, plays a short scenario and prints
  * a timeline, then stops the nodes (unless `follow`).
  */
-export async function runDemo(opts: { follow?: boolean; out: (line: string) => void; log: (line: string) => void }) {
+export async function runDemo(opts: {
+  follow?: boolean;
+  out: (line: string) => void;
+  log: (line: string) => void;
+}) {
   const { out, log } = opts;
   const stateDir = join(DEFAULT_STATE_DIR, "demo");
   await mkdir(stateDir, { recursive: true });
@@ -39,15 +43,29 @@ export async function runDemo(opts: { follow?: boolean; out: (line: string) => v
     const step = (label: string, r: { hash: string; blockNumber: bigint }) =>
       out(`${ms()}  ${label.padEnd(34)} tx ${r.hash.slice(0, 18)}… block ${r.blockNumber}`);
 
-    out(`devnet up: ${manifest.chains.map((c) => `${c.name} (chain ${c.chainId}) ${c.rpcHttpUrl}`).join(", ")}`);
+    out(
+      `devnet up: ${manifest.chains.map((c) => `${c.name} (chain ${c.chainId}) ${c.rpcHttpUrl}`).join(", ")}`,
+    );
     await show("after bring-up");
-    step("mint 500000 on home to carol", await mint(manifest, { asset, chain: "home", to: "carol", amount: "500000" }));
-    step("mint 250000 on remote to carol", await mint(manifest, { asset, chain: "remote", to: "carol", amount: "250000" }));
-    step("redeem 100000 on home from alice", await burn(manifest, { asset, chain: "home", from: "alice", amount: "100000" }));
+    step(
+      "mint 500000 on home to carol",
+      await mint(manifest, { asset, chain: "home", to: "carol", amount: "500000" }),
+    );
+    step(
+      "mint 250000 on remote to carol",
+      await mint(manifest, { asset, chain: "remote", to: "carol", amount: "250000" }),
+    );
+    step(
+      "redeem 100000 on home from alice",
+      await burn(manifest, { asset, chain: "home", from: "alice", amount: "100000" }),
+    );
     await show("supply moved");
     step("PoR answer drops to 4000000", await setReserves(manifest, asset, "4000000"));
     await show("reserves below supply");
-    step("trip() by an account with no role", await trip(manifest, { asset, chain: "home", from: "outsider" }));
+    step(
+      "trip() by an account with no role",
+      await trip(manifest, { asset, chain: "home", from: "outsider" }),
+    );
     await show("home breaker tripped");
     out(
       "The remote breaker has no PoR feed on its chain, so only the keeper can pause it (see contracts/README.md).",
