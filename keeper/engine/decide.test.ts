@@ -117,6 +117,22 @@ describe("decide: unknown", () => {
     ]);
   });
 
+  it.each([0n, -1n])("treats answer %s as a feed failure: pauses when staleAction is pause", (answer) => {
+    const asset = { ...snapshotWithRatio(10_500n, T0), reserve: reserveObserved({ answer, updatedAt: T0 }) };
+    const pausing = { ...POLICY, staleAction: "pause" as const };
+    const { decision } = decide({ state: undefined, asset, policy: pausing, now: NOW });
+    expect(decision.type).toBe("unknown");
+    expect(decision.shouldPause).toBe(true);
+  });
+
+  it("never pauses for data not yet observed, whatever staleAction says", () => {
+    const pausing = { ...POLICY, staleAction: "pause" as const };
+    const asset: AssetSnapshot = { assetId: ASSET, reserve: undefined, supplies: [] };
+    const { decision } = decide({ state: undefined, asset, policy: pausing, now: NOW });
+    expect(decision.type).toBe("unknown");
+    expect(decision.shouldPause).toBe(false);
+  });
+
   it("is unknown with a reason when updatedAt is in the future beyond the clock skew", () => {
     const asset = snapshotWithRatio(10_500n, NOW + 1n);
     const { decision } = decide({ state: undefined, asset, policy: POLICY, now: NOW });
@@ -169,7 +185,7 @@ describe("decide: stale", () => {
     expect(decide({ state: undefined, asset, policy: pausing, now }).decision.shouldPause).toBe(true);
   });
 
-  it("adds the ratio reason computed from the last answer", () => {
+  it("adds the ratio reason computed from the last answer, and pauses on it even with staleAction alert", () => {
     const { decision } = decide({
       state: undefined,
       asset: snapshotWithRatio(9_000n, T0),
@@ -177,6 +193,8 @@ describe("decide: stale", () => {
       now: T0 + maxAge + 1n,
     });
     expect(decision.type).toBe("stale");
+    expect(POLICY.staleAction).toBe("alert");
+    expect(decision.shouldPause).toBe(true);
     expect(decision.reasons.map((r) => r.type)).toEqual(["reserve.stale", "ratio.below_pause"]);
   });
 
@@ -362,7 +380,7 @@ describe("decide properties", () => {
     );
   });
 
-  it("property: breach always implies shouldPause; shouldPause only on breach or stale with staleAction pause", () => {
+  it("property: breach always implies shouldPause; shouldPause only on breach, or stale with staleAction pause or a ratio below pause", () => {
     fc.assert(
       fc.property(
         separatedPolicy,
@@ -380,7 +398,12 @@ describe("decide properties", () => {
           if (decision.type === "breach") expect(decision.shouldPause).toBe(true);
           if (decision.shouldPause) {
             expect(
-              decision.type === "breach" || (decision.type === "stale" && policy.staleAction === "pause"),
+              decision.type === "breach" ||
+                (decision.type === "stale" &&
+                  (policy.staleAction === "pause" || decision.ratioBps < policy.pauseRatioBps)) ||
+                (decision.type === "unknown" &&
+                  policy.staleAction === "pause" &&
+                  decision.reasons.some((r) => r.type === "reserve.updated_in_future")),
             ).toBe(true);
           }
         },

@@ -33,9 +33,11 @@ const RANK: Readonly<Record<RatioLevel, number>> = { healthy: 0, warning: 1, bre
  * Decides one asset's status. Rules, first match wins:
  * 1. unknown — reserves or any configured chain's supply never observed (or retracted by a reorg),
  *    or the reserve answer is <= 0, or updatedAt is more than clockSkewSeconds in the future.
- *    Never pauses.
+ *    Missing data never pauses; an unusable answer (<= 0, from the future) is a feed failure like a
+ *    stale feed, so it pauses iff staleAction = "pause" (the on-chain verifier lets anyone trip then).
  * 2. stale — now - updatedAt > heartbeatSeconds + graceSeconds (time alone triggers it; no new
- *    observation needed). shouldPause iff staleAction = "pause".
+ *    observation needed). shouldPause iff staleAction = "pause", or the last answer already puts the
+ *    ratio below pauseRatioBps (a stale feed never hides a shortfall it has reported).
  * 3. breach (ratio < pauseRatioBps, shouldPause), warning (ratio < warnRatioBps), healthy —
  *    with hysteresis: once at a worse level, the level only improves when the ratio reaches the
  *    threshold it crossed + hysteresisBps, so a ratio hovering at a threshold does not flap.
@@ -76,11 +78,14 @@ export function decide({ state, asset, policy, now }: DecideArgs): DecideResult 
     }
   }
   if (reserve === undefined || reasons.length > 0) {
+    const feedFailed = reasons.some(
+      (r) => r.type === "reserve.answer_not_positive" || r.type === "reserve.updated_in_future",
+    );
     return {
       decision: {
         ...common("unknown"),
         type: "unknown",
-        shouldPause: false,
+        shouldPause: feedFailed && policy.staleAction === "pause",
         reasons,
         reserves: undefined,
         supply: undefined,
@@ -120,7 +125,7 @@ export function decide({ state, asset, policy, now }: DecideArgs): DecideResult 
         ...common("stale"),
         ...figures,
         type: "stale",
-        shouldPause: policy.staleAction === "pause",
+        shouldPause: policy.staleAction === "pause" || figures.ratioBps < policy.pauseRatioBps,
         reasons,
         ageSeconds,
         maxAgeSeconds,

@@ -225,7 +225,7 @@ export type BreachDecision = DecisionCommon &
 export type StaleDecision = DecisionCommon &
   DecisionFigures & {
     readonly type: "stale";
-    /** true iff policy.staleAction === "pause". */
+    /** policy.staleAction === "pause", or the (old) ratio is below pauseRatioBps. */
     readonly shouldPause: boolean;
     readonly ageSeconds: bigint;
     readonly maxAgeSeconds: bigint;
@@ -233,7 +233,8 @@ export type StaleDecision = DecisionCommon &
 /** Reserves or some chain's supply never observed (or retracted), or the answer is invalid. */
 export type UnknownDecision = DecisionCommon & {
   readonly type: "unknown";
-  readonly shouldPause: false;
+  /** Only for an unusable answer (<= 0 or from the future) with staleAction = "pause"; never for missing data. */
+  readonly shouldPause: boolean;
   readonly reserves: undefined;
   readonly supply: undefined;
   readonly delta: undefined;
