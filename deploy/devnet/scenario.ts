@@ -1,6 +1,7 @@
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import { type Address, getAddress, type Hash, isAddress, keccak256, parseUnits, toHex } from "viem";
 import hardhatConfig from "../../hardhat.config.ts";
+import { hashReason, signUnpause, sortSignaturesBySigner } from "../../keeper/internal/breakerTypedData.ts";
 import { type DevnetManifest, findAssetChain } from "./manifest.ts";
 import { PROJECT_ROOT } from "./nodes.ts";
 
@@ -210,4 +211,38 @@ export async function trip(
   const { viem, publicClient } = await chainConnection(manifest, args.chain);
   const breaker = await viem.getContractAt("ReserveCircuitBreaker", entry.breaker);
   return send(publicClient, await breaker.write.trip({ account: from }));
+}
+
+/**
+ * Devnet unpause: `threshold` of the devnet signer accounts sign the EIP-712 request through the node
+ * (eth_signTypedData_v4 of unlocked accounts) and `from` (default outsider) submits it. Operators use
+ * `reserve-keeper admin unpause` with offline keystores instead.
+ */
+export async function unpause(
+  manifest: DevnetManifest,
+  args: { asset: string; chain: string; reason: string; from?: string },
+): Promise<TxResult> {
+  const { entry, chain } = findAssetChain(manifest, args.asset, args.chain);
+  const from = resolveAccount(manifest, args.from ?? "outsider", "from");
+  const { viem, publicClient } = await chainConnection(manifest, args.chain);
+  const breaker = await viem.getContractAt("ReserveCircuitBreaker", entry.breaker);
+  const block = await publicClient.getBlock();
+  const request = {
+    breaker: entry.breaker,
+    chainId: chain.chainId,
+    nonce: await breaker.read.nonce(),
+    deadline: block.timestamp + 600n,
+    reasonHash: hashReason(args.reason),
+  };
+  const signers = manifest.unpause.signers.slice(0, manifest.unpause.threshold);
+  const signed = await Promise.all(
+    signers.map(async (s) => signUnpause(await viem.getWalletClient(s), request)),
+  );
+  const hash = await breaker.write.unpause(
+    [request.reasonHash, request.deadline, sortSignaturesBySigner(signed)],
+    {
+      account: from,
+    },
+  );
+  return send(publicClient, hash);
 }

@@ -8,6 +8,7 @@ import {
   readAssetStatus,
   setReserves,
   trip,
+  unpause,
 } from "../../deploy/devnet/scenario.ts";
 import { DEFAULT_MANIFEST, devnetDown, devnetUp } from "../../deploy/devnet/up.ts";
 import { EXIT, parseOptions, portOption, required, UsageError } from "./usage.ts";
@@ -23,6 +24,7 @@ Commands:
   mint        mint on a chain                                    --asset dusd --chain home|remote --to alice --amount 100
   burn        redeem (burn) from a holder                        --asset dusd --chain home|remote --from alice --amount 100
   trip        permissionless trip() of the breaker               --asset dusd --chain home [--from outsider]
+  unpause     2-of-3 signed unpause with the devnet signers       --asset dusd --chain home --reason "reserves restored"
   demo        private devnet on free ports + a short scenario with a timeline (npm start) [--follow]
 
 Accounts are devnet aliases (alice, bob, carol, outsider, keeper, issuer, ...) or addresses.
@@ -157,6 +159,24 @@ export async function runDevnet(argv: string[]): Promise<number> {
         from: values.from,
       });
       out(tx("trip", r));
+      return EXIT.ok;
+    }
+    case "unpause": {
+      const { values } = parseOptions(rest, {
+        asset: { type: "string" },
+        chain: { type: "string" },
+        reason: { type: "string" },
+        from: { type: "string" },
+        ...manifestOpt,
+      });
+      const manifest = await readDevnetManifest(values.manifest ?? DEFAULT_MANIFEST);
+      const r = await unpause(manifest, {
+        asset: required(values, "asset"),
+        chain: required(values, "chain"),
+        reason: required(values, "reason"),
+        from: values.from,
+      });
+      out(tx("unpause", r));
       return EXIT.ok;
     }
     case "demo": {

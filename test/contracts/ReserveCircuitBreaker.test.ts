@@ -32,7 +32,7 @@ import {
   type TypedDataSigner,
   type UnpauseRequest,
   type UpdateSignersRequest,
-} from "./helpers/eip712.ts";
+} from "../../keeper/internal/breakerTypedData.ts";
 
 const { viem, networkHelpers } = await network.connect();
 const publicClient = await viem.getPublicClient();

@@ -253,4 +253,34 @@ describe("devnet (two hardhat nodes, CLI over JSON-RPC)", () => {
     const after = await status();
     expect(after.chains.map((c: { paused: boolean }) => c.paused)).toEqual([true, false]);
   });
+
+  it("a 2-of-3 signed unpause (devnet signers) resumes the home breaker and consumes the nonce", async () => {
+    const u = await runCli([
+      "devnet",
+      "unpause",
+      "--asset",
+      "dusd",
+      "--chain",
+      "home",
+      "--reason",
+      "reserves restored",
+      ...m(),
+    ]);
+    expect(u.code, u.stderr).toBe(0);
+    const s = await status();
+    expect(s.chains.map((c: { paused: boolean }) => c.paused)).toEqual([false, false]);
+    const again = await runCli([
+      "devnet",
+      "unpause",
+      "--asset",
+      "dusd",
+      "--chain",
+      "home",
+      "--reason",
+      "again",
+      ...m(),
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("ExpectedPause");
+  });
 });
