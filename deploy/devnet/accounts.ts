@@ -1,3 +1,6 @@
+import { toHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+
 /**
  * Which of the devnet node's well-known, unlocked accounts plays which role.
  * These are Hardhat's public test accounts: never use them, or anything derived from them,
@@ -26,3 +29,17 @@ export const DEVNET_KYC_USERS: readonly DevnetRole[] = ["alice", "bob", "carol"]
 
 /** Number of unpause signatures required on devnet breakers (2-of-3). */
 export const DEVNET_UNPAUSE_THRESHOLD = 2;
+
+/**
+ * Hardhat's public test mnemonic: every devnet account derives from it and its keys are printed by
+ * `hardhat node` itself. Devnet only — anything holding value on a real network with these keys is lost.
+ */
+export const HARDHAT_TEST_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** The devnet keeper's private key (Hardhat account #1), for RESERVE_KEEPER_SIGNER_KEY in demos and tests. */
+export function devnetPrivateKey(role: DevnetRole): `0x${string}` {
+  const account = mnemonicToAccount(HARDHAT_TEST_MNEMONIC, { addressIndex: DEVNET_ROLE_INDEX[role] });
+  const key = account.getHdKey().privateKey;
+  if (!key) throw new Error(`Could not derive the devnet key of ${role}.`);
+  return toHex(key);
+}

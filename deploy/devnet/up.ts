@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { HOME_CHAIN_ID, REMOTE_CHAIN_ID } from "../../hardhat.config.ts";
+import { writeDevnetKeeperConfig } from "../../keeper/config/fromDevnet.ts";
 import { type DevnetChainEndpoint, deployDevnet } from "./deploy.ts";
 import { type DevnetManifest, writeDevnetManifest } from "./manifest.ts";
 import { isAlive, PROJECT_ROOT, startHardhatNode, stopProcess, waitForRpc } from "./nodes.ts";
@@ -83,6 +84,10 @@ export async function devnetUp(opts: DevnetOptions = {}): Promise<DevnetManifest
     const manifest = await deployDevnet(home, remote, log);
     await writeDevnetManifest(manifestPath, manifest);
     log(`wrote ${manifestPath}`);
+    const keeperConfig = await writeDevnetKeeperConfig(manifestPath, undefined, {
+      checkpoint: { path: join(stateDir, "keeper-checkpoint.json") },
+    });
+    log(`wrote ${keeperConfig.path}`);
     return manifest;
   } catch (err) {
     await Promise.all(pids.map((p) => stopProcess(p)));

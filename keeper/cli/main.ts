@@ -1,11 +1,13 @@
 import { decodeRevert, formatRevert } from "../internal/revert.ts";
+import { runCheckConfig } from "./checkConfig.ts";
 import { DEVNET_USAGE, runDevnet } from "./devnet.ts";
 import { EXIT, UsageError } from "./usage.ts";
 
 const USAGE = `reserve-keeper <command> [options]
 
 Commands:
-  devnet …   local two-chain devnet: up, down, status, set-reserves, mint, burn, trip
+  check-config --config f [--json] [--print]   validate a keeper config, reporting every problem
+  devnet …   local two-chain devnet: up, down, status, set-reserves, mint, burn, trip, unpause, demo
   help       this text
 
 Exit codes: 0 success, 1 failure (the reason is printed on stderr), 2 bad command line.`;
@@ -17,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "devnet":
         return await runDevnet(rest);
+      case "check-config":
+        return await runCheckConfig(rest);
       case undefined:
       case "help":
       case "--help":

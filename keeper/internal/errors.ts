@@ -10,7 +10,18 @@
  *     ├── InvalidObservationError    OBSERVATION_INVALID
  *     ├── InvalidPolicyError         POLICY_INVALID
  *     ├── InvalidArgumentError       ARGUMENT_INVALID
- *     └── UnhandledVariantError      VARIANT_UNHANDLED
+ *     ├── UnhandledVariantError      VARIANT_UNHANDLED
+ *     ├── ConfigError                CONFIG_INVALID         (config: lists every problem)
+ *     ├── WrongPasswordError         KEYSTORE_WRONG_PASSWORD (keystore: MAC mismatch)
+ *     ├── UnsupportedKeystoreError   KEYSTORE_UNSUPPORTED   (keystore: version/kdf/prf/cipher)
+ *     ├── InvalidKeystoreError       KEYSTORE_INVALID       (keystore: malformed file)
+ *     ├── SignerUnavailableError     SIGNER_UNAVAILABLE     (config: missing env var, unreadable file)
+ *     ├── InvalidMessageError        MESSAGE_INVALID        (bus: undecodable message)
+ *     ├── BusPublishRejectedError    BUS_PUBLISH_REJECTED   (bus)
+ *     ├── BusProducerFencedError     BUS_PRODUCER_FENCED    (bus: another keeper with our keeperId)
+ *     ├── BusClosedError             BUS_CLOSED             (bus)
+ *     └── CheckpointInvalidError     CHECKPOINT_INVALID     (bus: corrupted checkpoint)
+ * RetryableError (bus): BusUnavailableError BUS_UNAVAILABLE, BusBufferFullError BUS_BUFFER_FULL
  * ```
  *
  * Adding an error in another module (config, sources, actions, bus): subclass `RetryableError`
@@ -228,6 +239,361 @@ export class UnhandledVariantError extends NonRetryableError {
       shortMessage: `Unhandled ${subject} variant ${type}.`,
       code: "VARIANT_UNHANDLED",
       details: { subject, type },
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config, keystore and signer errors (keeper/config, keeper/internal/keystore). All permanent.
+// ---------------------------------------------------------------------------------------------
+
+/** One problem of a config: `path` is a config path (`chains[0].rpc.ws`), an env var or `(file)`. */
+export type ConfigProblem = { readonly path: string; readonly message: string };
+
+/**
+ * A config that cannot be used; lists EVERY problem, one `path: message` line each. Messages never
+ * carry sensitive values (the loader prints `[sensitive]` instead).
+ */
+export class ConfigError extends NonRetryableError {
+  declare readonly code: "CONFIG_INVALID";
+  readonly problems: readonly ConfigProblem[];
+  readonly file: string | undefined;
+  constructor({ problems, file }: { problems: readonly ConfigProblem[]; file?: string }) {
+    const n = problems.length;
+    super({
+      shortMessage: `Config ${file ?? "(inline)"} is invalid: ${n} problem${n === 1 ? "" : "s"}.`,
+      code: "CONFIG_INVALID",
+      details: { file },
+    });
+    this.problems = problems;
+    this.file = file;
+    this.message = redactUrls(
+      [this.shortMessage, ...problems.map((p) => `  ${p.path}: ${p.message}`)].join("\n"),
+    );
+  }
+}
+
+/** A keystore whose MAC does not match: the password is wrong (or the file was tampered with). */
+export class WrongPasswordError extends NonRetryableError {
+  declare readonly code: "KEYSTORE_WRONG_PASSWORD";
+  constructor({ path, envVar }: { path?: string; envVar?: string } = {}) {
+    const subject = path === undefined ? "Keystore" : `Keystore ${path}`;
+    const from = envVar === undefined ? "the password" : `the password in ${envVar}`;
+    super({
+      shortMessage: `${subject} could not be decrypted: ${from} is wrong (MAC mismatch).`,
+      code: "KEYSTORE_WRONG_PASSWORD",
+      details: { path, envVar },
+    });
+  }
+}
+
+/** A keystore that uses a version, kdf, prf or cipher this implementation does not support. */
+export class UnsupportedKeystoreError extends NonRetryableError {
+  declare readonly code: "KEYSTORE_UNSUPPORTED";
+  constructor({
+    field,
+    value,
+    supported,
+    path,
+  }: {
+    field: string;
+    value: unknown;
+    supported: readonly string[];
+    path?: string;
+  }) {
+    super({
+      shortMessage: `Keystore ${field} ${JSON.stringify(value) ?? String(value)} is not supported; supported: ${supported.join(", ")}.`,
+      code: "KEYSTORE_UNSUPPORTED",
+      details: { field, path },
+    });
+  }
+}
+
+/** A keystore file that is not a well-formed Web3 Secret Storage v3 document. */
+export class InvalidKeystoreError extends NonRetryableError {
+  declare readonly code: "KEYSTORE_INVALID";
+  constructor({ reason, path }: { reason: string; path?: string }) {
+    super({
+      shortMessage: `Keystore${path === undefined ? "" : ` ${path}`} is malformed: ${reason}.`,
+      code: "KEYSTORE_INVALID",
+      details: { path },
+    });
+  }
+}
+
+/**
+ * The configured signer cannot be loaded. Names the keystore path or the environment variable,
+ * never the password or the key.
+ */
+export class SignerUnavailableError extends NonRetryableError {
+  declare readonly code: "SIGNER_UNAVAILABLE";
+  constructor({
+    reason,
+    path,
+    envVar,
+    cause,
+  }: {
+    reason: string;
+    path?: string;
+    envVar?: string;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Signer unavailable: ${reason}.`,
+      code: "SIGNER_UNAVAILABLE",
+      details: { path, envVar },
+      cause,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bus errors (keeper/bus).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A bus message that cannot be decoded: malformed JSON, unknown envelope version, unknown type or a
+ * field that fails its schema. `field` names the first offending field as a dotted path
+ * ("payload.block.number", "v", "type", "(json)"). Permanent: the same bytes always fail; the consumer
+ * reports it (dead-letter) and moves on.
+ */
+export class InvalidMessageError extends NonRetryableError {
+  declare readonly code: "MESSAGE_INVALID";
+  readonly field: string;
+  /** What is wrong with the field (no trailing period). */
+  readonly reason: string;
+  constructor({
+    field,
+    reason,
+    messageType,
+    messageId,
+    topic,
+    partition,
+    offset,
+    cause,
+  }: {
+    field: string;
+    reason: string;
+    messageType?: string;
+    messageId?: string;
+    topic?: string;
+    partition?: number;
+    offset?: string;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Bus message field ${field} is invalid: ${reason}.`,
+      code: "MESSAGE_INVALID",
+      details: { field, messageType, messageId, topic, partition, offset },
+      cause,
+    });
+    this.field = field;
+    this.reason = reason;
+  }
+}
+
+/** The broker could not take a batch within the retry budget (broker down, leader moving, timeouts). */
+export class BusUnavailableError extends RetryableError {
+  declare readonly code: "BUS_UNAVAILABLE";
+  constructor({
+    operation,
+    topics,
+    attempts,
+    cause,
+  }: {
+    operation: string;
+    topics: readonly string[];
+    attempts: number;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Bus ${operation} failed after ${attempts} attempts.`,
+      code: "BUS_UNAVAILABLE",
+      details: { operation, topics, attempts },
+      cause,
+    });
+  }
+}
+
+/** The broker refused a batch for a reason retrying cannot fix (record too large, invalid record, …). */
+export class BusPublishRejectedError extends NonRetryableError {
+  declare readonly code: "BUS_PUBLISH_REJECTED";
+  constructor({ topics, reason, cause }: { topics: readonly string[]; reason: string; cause?: unknown }) {
+    super({
+      shortMessage: `Bus publish was rejected: ${reason}.`,
+      code: "BUS_PUBLISH_REJECTED",
+      details: { topics, reason },
+      cause,
+    });
+  }
+}
+
+/**
+ * Another producer with the same transactional id (the same keeperId) took over: this process is a
+ * zombie and must stop publishing. Two keepers configured with one keeperId fence each other.
+ */
+export class BusProducerFencedError extends NonRetryableError {
+  declare readonly code: "BUS_PRODUCER_FENCED";
+  constructor({ transactionalId, cause }: { transactionalId: string; cause?: unknown }) {
+    super({
+      shortMessage: `Bus producer ${transactionalId} was fenced by a newer producer with the same id.`,
+      code: "BUS_PRODUCER_FENCED",
+      details: { transactionalId },
+      cause,
+    });
+  }
+}
+
+/** An in-process subscriber is too far behind: the publish would overflow its bounded buffer. */
+export class BusBufferFullError extends RetryableError {
+  declare readonly code: "BUS_BUFFER_FULL";
+  constructor({
+    groupId,
+    buffered,
+    incoming,
+    limit,
+  }: { groupId: string; buffered: number; incoming: number; limit: number }) {
+    super({
+      shortMessage: `Bus subscriber ${groupId} buffer is full (${buffered} buffered + ${incoming} incoming > ${limit}).`,
+      code: "BUS_BUFFER_FULL",
+      details: { groupId, buffered, incoming, limit },
+    });
+  }
+}
+
+/** Publish or subscribe after close(). */
+export class BusClosedError extends NonRetryableError {
+  declare readonly code: "BUS_CLOSED";
+  constructor({ operation }: { operation: string }) {
+    super({
+      shortMessage: `Bus ${operation} was called after close.`,
+      code: "BUS_CLOSED",
+      details: { operation },
+    });
+  }
+}
+
+/** A stored checkpoint that cannot be read back (corrupted file, wrong keeper, bad field): never reset silently. */
+export class CheckpointInvalidError extends NonRetryableError {
+  declare readonly code: "CHECKPOINT_INVALID";
+  constructor({
+    location,
+    field,
+    reason,
+    cause,
+  }: { location: string; field: string; reason: string; cause?: unknown }) {
+    super({
+      shortMessage: `Checkpoint at ${location} is invalid: ${field} ${reason}.`,
+      code: "CHECKPOINT_INVALID",
+      details: { location, field },
+      cause,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Action errors (keeper/actions): the pause transaction path.
+// ---------------------------------------------------------------------------------------------
+
+/** The keeper's signer lacks KEEPER_ROLE on a breaker (decoded AccessControlUnauthorizedAccount). */
+export class PauseUnauthorizedError extends NonRetryableError {
+  declare readonly code: "PAUSE_UNAUTHORIZED";
+  constructor({
+    chainId,
+    breaker,
+    account,
+    role,
+    revert,
+  }: {
+    chainId: number;
+    breaker: string;
+    account: string;
+    role: string;
+    revert: string;
+  }) {
+    super({
+      shortMessage: `Account ${account} may not pause breaker ${breaker} on chain ${chainId}: it lacks KEEPER_ROLE.`,
+      code: "PAUSE_UNAUTHORIZED",
+      details: { chainId, breaker, account, role, revert },
+    });
+  }
+}
+
+/** The pause call reverts (in simulation or on chain) for a reason other than a missing role. */
+export class PauseRevertedError extends NonRetryableError {
+  declare readonly code: "PAUSE_REVERTED";
+  constructor({
+    chainId,
+    breaker,
+    revert,
+    txHash,
+    cause,
+  }: {
+    chainId: number;
+    breaker: string;
+    revert: string;
+    txHash?: string;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Pause of breaker ${breaker} on chain ${chainId} reverted with ${revert}.`,
+      code: "PAUSE_REVERTED",
+      details: { chainId, breaker, revert, txHash },
+      cause,
+    });
+  }
+}
+
+/** The node refused the pause transaction outright (insufficient funds, invalid transaction, …). */
+export class PauseTxRejectedError extends NonRetryableError {
+  declare readonly code: "PAUSE_TX_REJECTED";
+  constructor({
+    chainId,
+    breaker,
+    kind,
+    nonce,
+    cause,
+  }: {
+    chainId: number;
+    breaker: string;
+    kind: string;
+    nonce?: number;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Chain ${chainId} rejected the pause transaction for breaker ${breaker} (${kind}).`,
+      code: "PAUSE_TX_REJECTED",
+      details: { chainId, breaker, kind, nonce },
+      cause,
+    });
+  }
+}
+
+/** A pause could not be confirmed: a read failed, or the transaction was still pending when we stopped. */
+export class PauseNotConfirmedError extends RetryableError {
+  declare readonly code: "PAUSE_NOT_CONFIRMED";
+  constructor({
+    chainId,
+    breaker,
+    reason,
+    txHash,
+    nonce,
+    attempts,
+    cause,
+  }: {
+    chainId: number;
+    breaker: string;
+    reason: string;
+    txHash?: string;
+    nonce?: number;
+    attempts?: number;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Pause of breaker ${breaker} on chain ${chainId} is not confirmed: ${reason}.`,
+      code: "PAUSE_NOT_CONFIRMED",
+      details: { chainId, breaker, reason, txHash, nonce, attempts },
+      cause,
     });
   }
 }
