@@ -35,12 +35,16 @@ export default defineConfig({
       chainType: "l1",
       chainId: HOME_CHAIN_ID,
       mining: { auto: false, interval: 1000 },
+      // Bring-up automines dozens of blocks in a second; without this each would add a second and the
+      // chain's clock would run ahead of the wall clock (feeds would look "updated in the future").
+      allowBlocksWithSameTimestamp: true,
     },
     devnetRemote: {
       type: "edr-simulated",
       chainType: "l1",
       chainId: REMOTE_CHAIN_ID,
       mining: { auto: false, interval: 1000 },
+      allowBlocksWithSameTimestamp: true,
     },
     // A running devnet node; deploy/devnet overrides the URL per chain.
     devnetRpc: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
