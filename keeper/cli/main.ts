@@ -1,11 +1,15 @@
 import { decodeRevert, formatRevert } from "../internal/revert.ts";
 import { runCheckConfig } from "./checkConfig.ts";
 import { DEVNET_USAGE, runDevnet } from "./devnet.ts";
+import { runReplay } from "./replay.ts";
+import { runRun } from "./run.ts";
 import { EXIT, UsageError } from "./usage.ts";
 
 const USAGE = `reserve-keeper <command> [options]
 
 Commands:
+  run --config f [--metrics-port 9464]          run the keeper (SIGINT/SIGTERM: flush and stop)
+  replay --config f --from <block> --to <block> [--chain name]   decisions over history, NDJSON
   check-config --config f [--json] [--print]   validate a keeper config, reporting every problem
   devnet …   local two-chain devnet: up, down, status, set-reserves, mint, burn, trip, unpause, demo
   help       this text
@@ -19,6 +23,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "devnet":
         return await runDevnet(rest);
+      case "run":
+        return await runRun(rest);
+      case "replay":
+        return await runReplay(rest);
       case "check-config":
         return await runCheckConfig(rest);
       case undefined:

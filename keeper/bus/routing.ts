@@ -1,0 +1,122 @@
+/**
+ * Where a payload goes and what it is called: envelope type, topic, partition key and the
+ * deterministic message id. Same fact → same id, in live delivery and in a replay after a restart,
+ * so consumers can drop duplicates by id.
+ */
+import { createHash } from "node:crypto";
+import { UnhandledVariantError } from "../internal/errors.ts";
+import { eventId } from "../sources/types.ts";
+import type { TopicId } from "./topics.ts";
+import type { BusPayload, Checkpoint, MessageType } from "./types.ts";
+
+/** Envelope type of a payload: its own `type`, except that every Decision kind travels as "decision". */
+export function messageTypeOf(payload: BusPayload): Exclude<MessageType, "keeper.checkpoint"> {
+  switch (payload.type) {
+    case "healthy":
+    case "warning":
+    case "breach":
+    case "stale":
+    case "unknown":
+      return "decision";
+    default:
+      return payload.type;
+  }
+}
+
+/** The topic each message type is published on. */
+export function topicOf(type: MessageType): TopicId {
+  switch (type) {
+    case "reserve.observed":
+    case "supply.observed":
+    case "block.reorged":
+    case "feed.heartbeat_missed":
+    case "clock.tick":
+      return "observations";
+    case "decision":
+      return "decisions";
+    case "breaker.observed":
+    case "pause.requested":
+    case "pause.sent":
+    case "pause.replaced":
+    case "pause.waiting":
+    case "pause.mined":
+    case "pause.already_paused":
+    case "pause.failed":
+      return "breakerEvents";
+    case "keeper.checkpoint":
+      return "checkpoints";
+    default:
+      throw new UnhandledVariantError({ subject: "message type", value: type satisfies never });
+  }
+}
+
+/** Partition key: asset id; `chain:<id>` for chain-level events; `clock` for ticks. */
+export function partitionKeyOf(payload: BusPayload): string {
+  switch (payload.type) {
+    case "block.reorged":
+      return `chain:${payload.chainId}`;
+    case "clock.tick":
+      return "clock";
+    default:
+      return payload.assetId;
+  }
+}
+
+/** Stable JSON: keys sorted (so property order does not matter), bigints as `<digits>n`, undefined dropped. */
+function canonicalJson(value: unknown): string {
+  if (typeof value === "bigint") return JSON.stringify(`${value}n`);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** First 16 hex chars (64 bits) of sha256 over the canonical JSON of `value`. */
+function digest(value: unknown): string {
+  return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 16);
+}
+
+/**
+ * Deterministic id of a payload. Chain-derived facts use the sources' `eventId` (chain, block hash,
+ * log index); a decision is its asset, decidedAt and a digest of its whole content; pause lifecycle
+ * events hang off the decision id or the transaction hash.
+ */
+export function messageIdOf(payload: BusPayload): string {
+  switch (payload.type) {
+    case "reserve.observed":
+    case "supply.observed":
+    case "block.reorged":
+    case "feed.heartbeat_missed":
+    case "clock.tick":
+    case "breaker.observed":
+      return eventId(payload);
+    case "healthy":
+    case "warning":
+    case "breach":
+    case "stale":
+    case "unknown":
+      return `${payload.assetId}:decision:${payload.decidedAt}:${digest(payload)}`;
+    case "pause.requested":
+    case "pause.already_paused":
+      return `${payload.decisionId}:${payload.type}:${payload.chainId}`;
+    case "pause.failed":
+    case "pause.waiting":
+      return `${payload.decisionId}:${payload.type}:${payload.chainId}:${digest(payload)}`;
+    case "pause.sent":
+    case "pause.replaced":
+    case "pause.mined":
+      return `${payload.chainId}:${payload.txHash}:${payload.type}`;
+    default:
+      throw new UnhandledVariantError({ subject: "bus payload", value: payload satisfies never });
+  }
+}
+
+/** Id of a checkpoint record: the same positions (and published-above ids) give the same id. */
+export function checkpointIdOf(checkpoint: Checkpoint): string {
+  const { chains, publishedAbove } = checkpoint;
+  return `${checkpoint.keeperId}:checkpoint:${digest({ chains, publishedAbove })}`;
+}

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { devnetPrivateKey } from "../../deploy/devnet/accounts.ts";
+import { type DevnetManifest, readDevnetManifest } from "../../deploy/devnet/manifest.ts";
+import { createFileCheckpointStore } from "../../keeper/bus/checkpoint.ts";
+import { createInProcessBus, type InProcessBus } from "../../keeper/bus/inprocess.ts";
+import type { Bus } from "../../keeper/bus/port.ts";
+import type { Envelope } from "../../keeper/bus/types.ts";
+import { devnetKeeperConfigDocument } from "../../keeper/config/fromDevnet.ts";
+import { parseConfig } from "../../keeper/config/load.ts";
+import type { KeeperConfig, KeeperConfigInput } from "../../keeper/config/schema.ts";
+import { type RunningKeeper, startKeeper } from "../../keeper/main.ts";
+import type { KeeperHooks } from "../../keeper/runtime/keeper.ts";
+import { createLogger } from "../../keeper/telemetry/logger.ts";
+import { runCli } from "./cli.ts";
+import { freePort } from "./ports.ts";
+
+export type Devnet = {
+  readonly dir: string;
+  readonly manifestPath: string;
+  readonly manifest: DevnetManifest;
+  /** CLI args selecting this devnet's manifest. */
+  readonly m: readonly string[];
+  stop(): Promise<void>;
+};
+
+/** A private devnet (two hardhat nodes on free ports) started through the CLI, as a user would. */
+export async function startDevnet(): Promise<Devnet> {
+  const dir = await mkdtemp(join(tmpdir(), "rk-keeper-"));
+  const manifestPath = join(dir, "devnet.json");
+  const up = await runCli([
+    "devnet",
+    "up",
+    "--home-port",
+    String(await freePort()),
+    "--remote-port",
+    String(await freePort()),
+    "--state-dir",
+    join(dir, "state"),
+    "--manifest",
+    manifestPath,
+  ]);
+  if (up.code !== 0) throw new Error(`devnet up failed: ${up.stderr}`);
+  return {
+    dir,
+    manifestPath,
+    manifest: await readDevnetManifest(manifestPath),
+    m: ["--manifest", manifestPath],
+    async stop() {
+      await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The devnet keeper config with test tweaks applied to the file-form document. */
+export function devnetConfig(
+  devnet: Devnet,
+  tweak: (doc: KeeperConfigInput & Record<string, unknown>) => void = () => {},
+): KeeperConfig {
+  const doc = devnetKeeperConfigDocument(devnet.manifest) as KeeperConfigInput & Record<string, unknown>;
+  doc.checkpoint = { path: join(devnet.dir, "keeper-checkpoint.json") };
+  doc.telemetry = { metricsPort: 9464, logLevel: (process.env.KEEPER_TEST_LOG ?? "silent") as "silent" };
+  tweak(doc);
+  return parseConfig(doc, { env: {} }).config;
+}
+
+export type KeeperRun = {
+  readonly running: RunningKeeper;
+  readonly bus: Bus;
+  /** Every envelope published, in order (collected by a subscriber of every topic). */
+  readonly messages: Envelope[];
+  stop(): Promise<void>;
+};
+
+/** Starts the keeper (devnet key from the public test mnemonic) on an in-process bus and records every message. */
+export async function startTestKeeper(
+  config: KeeperConfig,
+  opts: { hooks?: KeeperHooks; bus?: InProcessBus } = {},
+): Promise<KeeperRun> {
+  const logger = createLogger({ level: config.telemetry.logLevel, destination: process.stderr as never });
+  const bus =
+    opts.bus ??
+    createInProcessBus({
+      keeperId: config.keeperId,
+      checkpoints: createFileCheckpointStore({ path: config.checkpoint.path, keeperId: config.keeperId }),
+      logger,
+    });
+  const messages: Envelope[] = [];
+  const sub = await bus.subscribe({
+    topics: ["observations", "decisions", "breakerEvents"],
+    groupId: `test-${Math.random()}`,
+    fromBeginning: false,
+    onMessage: (e) => {
+      messages.push(e);
+    },
+  });
+  const running = await startKeeper({
+    config,
+    env: { RESERVE_KEEPER_SIGNER_KEY: devnetPrivateKey("keeper") },
+    metricsPort: null,
+    logger,
+    hooks: opts.hooks,
+    bus,
+  });
+  return {
+    running,
+    bus,
+    messages,
+    async stop() {
+      await running.stop();
+      await sub.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or throws `what` at the deadline. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
