@@ -1,16 +1,36 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { formatUnits } from "viem";
+import { configFromDevnetManifest } from "../../keeper/config/fromDevnet.ts";
+import type { Decision } from "../../keeper/engine/types.ts";
+import { startKeeper } from "../../keeper/main.ts";
+import { describeDecision } from "../../keeper/runtime/format.ts";
+import { createLogger } from "../../keeper/telemetry/logger.ts";
+import { devnetPrivateKey } from "./accounts.ts";
 import { freePort } from "./ports.ts";
-import { burn, mint, readAssetStatus, setReserves, trip } from "./scenario.ts";
+import { burn, mint, setReserves, unpause } from "./scenario.ts";
 import { DEFAULT_STATE_DIR, devnetDown, devnetUp } from "./up.ts";
 
+/** Polls until `check` is truthy, or throws naming `what` at the deadline. */
+async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`The demo timed out waiting for ${what}.`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 /**
- * The newcomer's tour: brings up a private devnet on free ports, plays a short scenario and prints
- * a timeline, then stops the nodes (unless `follow`).
+ * `npm start`: a private devnet on free ports, the keeper on the in-process bus, and a scenario —
+ * mint on both chains, reserves drop below supply (the keeper pauses both breakers), reserves recover
+ * (the decision clears), 2-of-3 signed unpause — printed as a timeline with measured latencies.
+ * `follow` keeps everything running with metrics served until Ctrl-C.
  */
 export async function runDemo(opts: {
   follow?: boolean;
+  metricsPort?: number;
   out: (line: string) => void;
   log: (line: string) => void;
 }) {
@@ -18,8 +38,9 @@ export async function runDemo(opts: {
   const stateDir = join(DEFAULT_STATE_DIR, "demo");
   await mkdir(stateDir, { recursive: true });
   await devnetDown({ stateDir });
+  await rm(join(stateDir, "keeper-checkpoint.json"), { force: true });
   const t0 = performance.now();
-  const ms = () => `${String(Math.round(performance.now() - t0)).padStart(6)} ms`;
+  const clock = () => `${((performance.now() - t0) / 1000).toFixed(3).padStart(7)}s`;
   const manifest = await devnetUp({
     stateDir,
     manifestPath: join(stateDir, "devnet.json"),
@@ -27,57 +48,116 @@ export async function runDemo(opts: {
     remotePort: await freePort(),
     log,
   });
-  try {
-    const asset = "dusd";
-    const dec = manifest.assets[0]!.tokenDecimals;
-    const show = async (label: string) => {
-      const s = await readAssetStatus(manifest, asset);
-      const ratio = s.ratioBps === null ? "n/a" : `${(Number(s.ratioBps) / 100).toFixed(2)}%`;
-      const chains = s.chains
-        .map((c) => `${c.chain}=${formatUnits(BigInt(c.supply), dec)}${c.paused ? " PAUSED" : ""}`)
-        .join(", ");
-      out(
-        `${ms()}  ${label.padEnd(34)} reserves ${s.reserves === null ? "n/a" : formatUnits(BigInt(s.reserves), dec)}  supply ${formatUnits(BigInt(s.totalSupply), dec)} [${chains}]  ratio ${ratio}  ${s.status}`,
-      );
-    };
-    const step = (label: string, r: { hash: string; blockNumber: bigint }) =>
-      out(`${ms()}  ${label.padEnd(34)} tx ${r.hash.slice(0, 18)}… block ${r.blockNumber}`);
+  const chainName = new Map(manifest.chains.map((c) => [c.chainId, c.name]));
+  const name = (id: number) => (chainName.get(id) ?? String(id)).padEnd(6);
+  const asset = manifest.assets[0]!;
+  const tokens = (raw: bigint) => Number(formatUnits(raw, asset.tokenDecimals)).toLocaleString("en-US");
+  const line = (text: string) => out(`${clock()}  ${text}`);
 
+  out(`devnet: ${manifest.chains.map((c) => `${c.name} chain ${c.chainId} ${c.rpcHttpUrl}`).join(", ")}`);
+  const decisions: Decision[] = [];
+  const mined = new Map<number, bigint>();
+  const unpaused = new Set<number>();
+  let lastAnswerBlock: bigint | undefined;
+  const config = configFromDevnetManifest(manifest, {
+    checkpoint: { path: join(stateDir, "keeper-checkpoint.json") },
+    telemetry: { logLevel: "warn" },
+  });
+  const running = await startKeeper({
+    config,
+    env: { RESERVE_KEEPER_SIGNER_KEY: devnetPrivateKey("keeper") },
+    metricsPort: opts.follow ? (opts.metricsPort ?? config.telemetry.metricsPort) : null,
+    logger: createLogger({ level: "warn" }),
+    hooks: {
+      onEvent: (e) => {
+        if (e.type === "reserve.observed" && e.source === "event") {
+          lastAnswerBlock = e.block.number;
+          line(
+            `${name(e.chainId)} block ${e.block.number}  AnswerUpdated: reserves ${formatUnits(e.answer, e.feedDecimals)} (round ${e.roundId & 0xffffffffn}, phase ${e.roundId >> 64n})`,
+          );
+        } else if (e.type === "supply.observed" && e.source === "event") {
+          line(`${name(e.chainId)} block ${e.block.number}  supply on chain now ${tokens(e.totalSupply)}`);
+        } else if (e.type === "breaker.observed") {
+          if (e.kind === "unpaused") unpaused.add(e.chainId);
+          line(`${name(e.chainId)} block ${e.block.number}  breaker ${e.kind} (by ${e.by.slice(0, 10)}…)`);
+        } else if (e.type === "block.reorged") {
+          line(`${name(e.chainId)} reorg: dropped ${e.dropped.length} block(s)`);
+        }
+      },
+      onDecision: (d, { detectionMs }) => {
+        decisions.push(d);
+        if (!d.changed) return;
+        const lat = detectionMs === undefined ? "" : `  [log → decision ${detectionMs.toFixed(1)} ms]`;
+        line(`decision  ${describeDecision(d)}${lat}`);
+      },
+      onPauseEvent: (e) => {
+        if (e.type === "pause.sent") {
+          line(
+            `${name(e.chainId)} pause tx ${e.txHash.slice(0, 18)}… broadcast  [decision → broadcast ${e.sinceDecisionMs.toFixed(1)} ms]`,
+          );
+        } else if (e.type === "pause.mined") {
+          mined.set(e.chainId, e.blockNumber);
+          const gap =
+            e.chainId === manifest.chains[0]!.chainId && lastAnswerBlock !== undefined
+              ? `  [AnswerUpdated block ${lastAnswerBlock} → +${e.blockNumber - lastAnswerBlock}]`
+              : "";
+          line(`${name(e.chainId)} pause mined in block ${e.blockNumber}${gap}`);
+        } else if (e.type === "pause.already_paused") {
+          line(`${name(e.chainId)} breaker already paused: nothing to send`);
+        } else if (e.type === "pause.failed") {
+          line(`${name(e.chainId)} pause FAILED: ${e.reason}`);
+        }
+      },
+    },
+  });
+  const lastType = () => decisions.at(-1)?.type;
+  try {
     out(
-      `devnet up: ${manifest.chains.map((c) => `${c.name} (chain ${c.chainId}) ${c.rpcHttpUrl}`).join(", ")}`,
+      `keeper: in-process bus, signer ${manifest.accounts.keeper} (devnet key), policy warn < ${Number(config.assets[0]!.thresholds.warnRatioBps) / 100}% / pause < ${Number(config.assets[0]!.thresholds.pauseRatioBps) / 100}%`,
     );
-    await show("after bring-up");
-    step(
-      "mint 500000 on home to carol",
-      await mint(manifest, { asset, chain: "home", to: "carol", amount: "500000" }),
-    );
-    step(
-      "mint 250000 on remote to carol",
-      await mint(manifest, { asset, chain: "remote", to: "carol", amount: "250000" }),
-    );
-    step(
-      "redeem 100000 on home from alice",
-      await burn(manifest, { asset, chain: "home", from: "alice", amount: "100000" }),
-    );
-    await show("supply moved");
-    step("PoR answer drops to 4000000", await setReserves(manifest, asset, "4000000"));
-    await show("reserves below supply");
-    step(
-      "trip() by an account with no role",
-      await trip(manifest, { asset, chain: "home", from: "outsider" }),
-    );
-    await show("home breaker tripped");
+    await until("the first decision", () => decisions.length > 0);
+    line(`start     ${describeDecision(decisions.at(-1)!)}`);
+
+    line("scenario: mint 500,000 on home (Secure Mint) and 250,000 on remote, redeem 100,000 on home");
+    await mint(manifest, { asset: asset.id, chain: "home", to: "carol", amount: "500000" });
+    await mint(manifest, { asset: asset.id, chain: "remote", to: "carol", amount: "250000" });
+    await burn(manifest, { asset: asset.id, chain: "home", from: "alice", amount: "100000" });
+    await until("the keeper to see the supply", () => decisions.at(-1)?.supply === 6_650_000n * 10n ** 18n);
+
+    line("scenario: the PoR answer drops to 6,500,000 (below supply)");
+    await setReserves(manifest, asset.id, "6500000");
+    await until("both pauses mined", () => mined.size === 2, 60_000);
+
+    line("scenario: reserves partly recover to 6,700,000 (above supply, under the warning threshold)");
+    await setReserves(manifest, asset.id, "6700000");
+    await until("a warning", () => lastType() === "warning");
+
+    line("scenario: reserves recover to 10,000,000");
+    await setReserves(manifest, asset.id, "10000000");
+    await until("the warning to clear", () => lastType() === "healthy");
+
+    line("scenario: 2-of-3 signers approve the unpause on both chains");
+    for (const chain of ["home", "remote"]) {
+      await unpause(manifest, { asset: asset.id, chain, reason: "reserves restored, reviewed" });
+    }
+    await until("both breakers unpaused", () => unpaused.size === 2);
+    await running.keeper.idle();
+
+    out("");
     out(
-      "The remote breaker has no PoR feed on its chain, so only the keeper can pause it (see contracts/README.md).",
+      `summary: ${decisions.length} decisions, pauses mined on ${mined.size} chains (${[...mined].map(([c, b]) => `${chainName.get(c)} block ${b}`).join(", ")}), final decision ${lastType()}`,
     );
     if (opts.follow) {
-      out(`following: devnet stays up (state ${stateDir}); stop with Ctrl-C`);
+      out(
+        `following: devnet and keeper keep running; metrics on http://${config.telemetry.host}:${running.metricsPort}/metrics; Ctrl-C stops`,
+      );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
     }
   } finally {
+    await running.stop();
     await devnetDown({ stateDir });
     log("devnet stopped");
   }

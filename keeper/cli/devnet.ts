@@ -25,7 +25,7 @@ Commands:
   burn        redeem (burn) from a holder                        --asset dusd --chain home|remote --from alice --amount 100
   trip        permissionless trip() of the breaker               --asset dusd --chain home [--from outsider]
   unpause     2-of-3 signed unpause with the devnet signers       --asset dusd --chain home --reason "reserves restored"
-  demo        private devnet on free ports + a short scenario with a timeline (npm start) [--follow]
+  demo        private devnet + keeper + scenario, printed as a timeline (npm start) [--follow] [--metrics-port n]
 
 Accounts are devnet aliases (alice, bob, carol, outsider, keeper, issuer, ...) or addresses.
 Amounts are whole token units with optional decimals. Options fall back to RESERVE_KEEPER_<OPTION> env vars.`;
@@ -180,8 +180,16 @@ export async function runDevnet(argv: string[]): Promise<number> {
       return EXIT.ok;
     }
     case "demo": {
-      const { values } = parseOptions(rest, { follow: { type: "boolean" } });
-      await runDemo({ follow: values.follow, out, log: err });
+      const { values } = parseOptions(rest, {
+        follow: { type: "boolean" },
+        "metrics-port": { type: "string" },
+      });
+      await runDemo({
+        follow: values.follow,
+        metricsPort: portOption(values, "metrics-port"),
+        out,
+        log: err,
+      });
       return EXIT.ok;
     }
     case undefined:
