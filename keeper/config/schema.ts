@@ -267,7 +267,10 @@ const actionsSchema = z
       gweiToWei().prefault(DEFAULT_EMERGENCY_MAX_FEE_GWEI),
       "maxFeePerGas cap for pause transactions, gwei (>= maxFeePerGasGwei).",
     ),
-    maxAttempts: describe(intIn(1, 100).prefault(8), "Send/replace attempts per pause before giving up."),
+    maxAttempts: describe(
+      intIn(1, 100).prefault(8),
+      "Broadcasts per pause (first send + fee-bumped replacements); after the last one the keeper stops bumping and keeps waiting for the pending transaction (it never abandons a nonce).",
+    ),
     gasLimit: describe(
       bigIntIn(21_000, 30_000_000).optional(),
       "Fixed gas limit for pause transactions (default: estimate).",
