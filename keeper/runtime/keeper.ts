@@ -1,7 +1,7 @@
 import type { LocalAccount } from "viem";
 import { createPauseExecutor, type PauseEvent, type PauseExecutor } from "../actions/pauseExecutor.ts";
 import type { Bus, OutgoingMessage } from "../bus/port.ts";
-import { messageIdOf } from "../bus/routing.ts";
+import { checkpointIdOf, messageIdOf } from "../bus/routing.ts";
 import type { Checkpoint } from "../bus/types.ts";
 import { type AssetConfig, type KeeperConfig, policyFor } from "../config/schema.ts";
 import type { Address, Decision, Hex } from "../engine/types.ts";
@@ -92,6 +92,13 @@ export function createKeeper(args: CreateKeeperArgs) {
   const publishedAbove = new Map<number, Map<string, bigint>>();
   /** Ids a previous run published after its checkpoint: replayed into the engine, not published again. */
   let alreadyPublished = new Set<string>();
+  /**
+   * Chains whose position moved in this run. Until it moves, a chain's not-yet-replayed ids from the
+   * previous run stay in every checkpoint: a crash during the restart's backfill must not forget them.
+   */
+  const advanced = new Set<number>();
+  /** Id of the last decision published per asset: an identical one (same content, same second) is not sent again. */
+  const lastDecisionIds = new Map<string, string>();
   let lastCheckpoint: Checkpoint | undefined;
   /** Checkpointed position per chain (advanced by maybeCheckpoint). */
   const positions: Record<number, { blockNumber: bigint; blockHash: Hex }> = {};
@@ -299,11 +306,20 @@ export function createKeeper(args: CreateKeeperArgs) {
    * positions every source has swept to, plus the ids of chain-derived messages published above them.
    * A crash can never leave a published message out of the checkpoint, so a restart republishes nothing.
    */
-  async function publishBatch(messages: OutgoingMessage[]): Promise<void> {
+  async function publishBatch(batch: OutgoingMessage[]): Promise<void> {
+    const isRepeat = (p: OutgoingMessage["payload"]) =>
+      "shouldPause" in p && lastDecisionIds.get(p.assetId) === messageIdOf(p);
+    const messages = batch.filter((m) => !isRepeat(m.payload));
+    if (messages.length === 0) return;
     for (const m of messages) rememberPublished(m.payload);
     const checkpoint = buildCheckpoint();
-    await withRetry("publish", () => bus.publish(messages, { checkpoint }));
-    lastCheckpoint = checkpoint;
+    // The same checkpoint as the last one saved (e.g. a decision-only batch) is not written again.
+    const changed =
+      lastCheckpoint === undefined || checkpointIdOf(checkpoint) !== checkpointIdOf(lastCheckpoint);
+    await withRetry("publish", () => bus.publish(messages, changed ? { checkpoint } : {}));
+    if (changed) lastCheckpoint = checkpoint;
+    for (const m of messages)
+      if ("shouldPause" in m.payload) lastDecisionIds.set(m.payload.assetId, messageIdOf(m.payload));
   }
 
   function rememberPublished(p: OutgoingMessage["payload"] | SourceEvent): void {
@@ -319,7 +335,10 @@ export function createKeeper(args: CreateKeeperArgs) {
       keeperId: config.keeperId,
       chains: { ...positions },
       savedAt: new Date().toISOString(),
-      publishedAbove: [...publishedAbove.values()].flatMap((m) => [...m.keys()]),
+      publishedAbove: [
+        ...[...alreadyPublished].filter((id) => !advanced.has(Number(id.slice(0, id.indexOf(":"))))),
+        ...[...publishedAbove.values()].flatMap((m) => [...m.keys()]),
+      ].sort(),
     };
   }
 
@@ -346,6 +365,7 @@ export function createKeeper(args: CreateKeeperArgs) {
       const block = await rt.clients.http.getBlock({ blockNumber: covered }).catch(() => undefined);
       if (block?.hash) {
         positions[chainId] = { blockNumber: covered, blockHash: block.hash };
+        advanced.add(chainId); // covered >= the head at start: the previous run published nothing above it
         const ids = publishedAbove.get(chainId);
         if (ids) for (const [id, n] of ids) if (n <= covered) ids.delete(id);
         const checkpoint = buildCheckpoint();
@@ -436,6 +456,10 @@ export function createKeeper(args: CreateKeeperArgs) {
     }
 
     for (const asset of config.assets) {
+      metrics.feedHeartbeatSeconds.set({ asset: asset.id }, Number(asset.heartbeatSeconds));
+      metrics.feedGraceSeconds.set({ asset: asset.id }, Number(asset.graceSeconds));
+      metrics.ratioThresholdBps.set({ asset: asset.id, threshold: "warn" }, Number(asset.thresholds.warnRatioBps));
+      metrics.ratioThresholdBps.set({ asset: asset.id, threshold: "pause" }, Number(asset.thresholds.pauseRatioBps));
       const feedChain = chainByName.get(asset.feed.chain)!;
       const deployments = asset.deployments.map((d) => ({ d, chain: chainByName.get(d.chain)! }));
       const confirmations = new Map<number, bigint>(config.chains.map((c) => [c.id, c.confirmations]));

@@ -43,6 +43,18 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ["asset"] as const,
       registers: [registry],
     }),
+    feedGraceSeconds: new Gauge({
+      name: "keeper_feed_grace_seconds",
+      help: "Configured grace after the heartbeat before the feed counts as stale, in seconds.",
+      labelNames: ["asset"] as const,
+      registers: [registry],
+    }),
+    ratioThresholdBps: new Gauge({
+      name: "keeper_ratio_threshold_bps",
+      help: "Configured ratio thresholds of the asset, in bps (threshold = warn | pause).",
+      labelNames: ["asset", "threshold"] as const,
+      registers: [registry],
+    }),
     breakerPaused: new Gauge({
       name: "keeper_breaker_paused",
       help: "1 when the asset's breaker on the chain is paused, else 0.",
