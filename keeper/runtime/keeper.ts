@@ -455,6 +455,16 @@ export function createKeeper(args: CreateKeeperArgs) {
       startFrom.set(id, from);
     }
 
+    // Failure counters exist from the start at 0, so increase() in alert rules sees the first failure.
+    for (const c of config.chains) {
+      const chain = String(c.id);
+      metrics.rpcErrorsTotal.inc({ chain }, 0);
+      metrics.reorgsTotal.inc({ chain }, 0);
+      for (const a of config.assets) {
+        for (const result of ["failed", "reverted"]) metrics.pauseTxTotal.inc({ asset: a.id, chain, result }, 0);
+      }
+    }
+    for (const topic of ["observations", "decisions", "breakerEvents"]) metrics.busPublishErrorsTotal.inc({ topic }, 0);
     for (const asset of config.assets) {
       metrics.feedHeartbeatSeconds.set({ asset: asset.id }, Number(asset.heartbeatSeconds));
       metrics.feedGraceSeconds.set({ asset: asset.id }, Number(asset.graceSeconds));
