@@ -464,7 +464,10 @@ export function createKeeper(args: CreateKeeperArgs) {
         for (const result of ["failed", "reverted"]) metrics.pauseTxTotal.inc({ asset: a.id, chain, result }, 0);
       }
     }
-    for (const topic of ["observations", "decisions", "breakerEvents"]) metrics.busPublishErrorsTotal.inc({ topic }, 0);
+    const topicNames = createTopicNames({ prefix: config.bus.type === "kafka" ? config.bus.topicPrefix : "" });
+    for (const id of ["observations", "decisions", "breakerEvents"] as const) {
+      metrics.busPublishErrorsTotal.inc({ topic: topicNames[id] }, 0);
+    }
     for (const asset of config.assets) {
       metrics.feedHeartbeatSeconds.set({ asset: asset.id }, Number(asset.heartbeatSeconds));
       metrics.feedGraceSeconds.set({ asset: asset.id }, Number(asset.graceSeconds));
