@@ -461,18 +461,27 @@ export function createKeeper(args: CreateKeeperArgs) {
       metrics.rpcErrorsTotal.inc({ chain }, 0);
       metrics.reorgsTotal.inc({ chain }, 0);
       for (const a of config.assets) {
-        for (const result of ["failed", "reverted"]) metrics.pauseTxTotal.inc({ asset: a.id, chain, result }, 0);
+        for (const result of ["failed", "reverted"])
+          metrics.pauseTxTotal.inc({ asset: a.id, chain, result }, 0);
       }
     }
-    const topicNames = createTopicNames({ prefix: config.bus.type === "kafka" ? config.bus.topicPrefix : "" });
+    const topicNames = createTopicNames({
+      prefix: config.bus.type === "kafka" ? config.bus.topicPrefix : "",
+    });
     for (const id of ["observations", "decisions", "breakerEvents"] as const) {
       metrics.busPublishErrorsTotal.inc({ topic: topicNames[id] }, 0);
     }
     for (const asset of config.assets) {
       metrics.feedHeartbeatSeconds.set({ asset: asset.id }, Number(asset.heartbeatSeconds));
       metrics.feedGraceSeconds.set({ asset: asset.id }, Number(asset.graceSeconds));
-      metrics.ratioThresholdBps.set({ asset: asset.id, threshold: "warn" }, Number(asset.thresholds.warnRatioBps));
-      metrics.ratioThresholdBps.set({ asset: asset.id, threshold: "pause" }, Number(asset.thresholds.pauseRatioBps));
+      metrics.ratioThresholdBps.set(
+        { asset: asset.id, threshold: "warn" },
+        Number(asset.thresholds.warnRatioBps),
+      );
+      metrics.ratioThresholdBps.set(
+        { asset: asset.id, threshold: "pause" },
+        Number(asset.thresholds.pauseRatioBps),
+      );
       const feedChain = chainByName.get(asset.feed.chain)!;
       const deployments = asset.deployments.map((d) => ({ d, chain: chainByName.get(d.chain)! }));
       const confirmations = new Map<number, bigint>(config.chains.map((c) => [c.id, c.confirmations]));
