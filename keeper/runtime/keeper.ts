@@ -2,6 +2,7 @@ import type { LocalAccount } from "viem";
 import { createPauseExecutor, type PauseEvent, type PauseExecutor } from "../actions/pauseExecutor.ts";
 import type { Bus, OutgoingMessage } from "../bus/port.ts";
 import { checkpointIdOf, messageIdOf } from "../bus/routing.ts";
+import { createTopicNames } from "../bus/topics.ts";
 import type { Checkpoint } from "../bus/types.ts";
 import { type AssetConfig, type KeeperConfig, policyFor } from "../config/schema.ts";
 import type { Address, Decision, Hex } from "../engine/types.ts";
