@@ -1,3 +1,4 @@
+import { createAlertManager, createAlertSinks } from "./alerts/index.ts";
 import { createFileCheckpointStore } from "./bus/checkpoint.ts";
 import { createInProcessBus, type InProcessBus } from "./bus/inprocess.ts";
 import { createKafkaBus } from "./bus/kafka.ts";
@@ -34,12 +35,23 @@ export type StartKeeperArgs = {
   readonly bus?: Bus;
 };
 
+export type BusFromConfigOptions = {
+  /**
+   * Envelope producer name and Kafka transactional-id prefix (default "reserve-keeper"). Another
+   * process publishing for the same keeperId (the admin CLI) MUST use its own name: on Kafka, a second
+   * producer with the same transactional id fences the running keeper's producer.
+   */
+  readonly producerName?: string;
+};
+
 /** Builds the bus the config asks for: in-process (file checkpoint) or Kafka (checkpoint in a compacted topic). */
 export async function createBusFromConfig(
   config: KeeperConfig,
   logger: Logger,
   metrics: KeeperMetrics,
+  options: BusFromConfigOptions = {},
 ): Promise<Bus> {
+  const producerName = options.producerName === undefined ? {} : { producerName: options.producerName };
   if (config.bus.type === "kafka") {
     return createKafkaBus({
       connection: {
@@ -52,6 +64,7 @@ export async function createBusFromConfig(
       topicPrefix: config.bus.topicPrefix,
       logger,
       metrics,
+      ...producerName,
     });
   }
   const bus: InProcessBus = createInProcessBus({
@@ -59,6 +72,7 @@ export async function createBusFromConfig(
     checkpoints: createFileCheckpointStore({ path: config.checkpoint.path, keeperId: config.keeperId }),
     logger,
     metrics,
+    ...producerName,
   });
   return bus;
 }
@@ -72,7 +86,25 @@ export async function startKeeper(args: StartKeeperArgs): Promise<RunningKeeper>
   const metrics = createMetrics();
   const bus = args.bus ?? (await createBusFromConfig(config, logger, metrics));
   const account = config.signer.type === "none" ? undefined : await loadSigner(config.signer, env);
-  const keeper = createKeeper({ config, bus, account, logger, metrics, hooks: args.hooks });
+  const alerts = createAlertManager({
+    sinks: createAlertSinks(config.alerts),
+    policy: config.alerts,
+    logger,
+    metrics,
+  });
+  const user = args.hooks ?? {};
+  const hooks: KeeperHooks = {
+    onEvent: user.onEvent,
+    onDecision: (decision, context) => {
+      alerts.onDecision(decision);
+      user.onDecision?.(decision, context);
+    },
+    onPauseEvent: (event) => {
+      alerts.onPauseEvent(event);
+      user.onPauseEvent?.(event);
+    },
+  };
+  const keeper = createKeeper({ config, bus, account, logger, metrics, hooks });
   const port = args.metricsPort === undefined ? config.telemetry.metricsPort : args.metricsPort;
   const server =
     port === null
@@ -89,6 +121,7 @@ export async function startKeeper(args: StartKeeperArgs): Promise<RunningKeeper>
     await keeper.start();
   } catch (err) {
     await keeper.stop().catch(() => {});
+    await alerts.close({ drainMs: 0 }).catch(() => {});
     await server?.stop().catch(() => {});
     if (!args.bus) await bus.close().catch(() => {});
     throw err;
@@ -108,6 +141,7 @@ export async function startKeeper(args: StartKeeperArgs): Promise<RunningKeeper>
     stop() {
       stopped ??= (async () => {
         await keeper.stop();
+        await alerts.close({ drainMs: 5_000 });
         if (!args.bus) await bus.close();
         await server?.stop();
       })();

@@ -318,6 +318,59 @@ export function buildKeeperOperations(): dashboard.Dashboard {
     ],
   });
 
+  const alertPanel = (title: string, description: string, unit: string, expr: string, legend: string) =>
+    timeseriesPanel({
+      title,
+      description,
+      w: 8,
+      h: 8,
+      unit,
+      legendCalcs: ["lastNotNull", "max"],
+      targets: [promTarget("A", expr, legend)],
+    });
+  const alertsOpen = alertPanel(
+    "Open alerts",
+    "Alerts open per asset and condition (1 = open and sent to the sinks).",
+    "short",
+    `sum by (asset, condition) (keeper_alert_open{${ASSET}})`,
+    "{{asset}} {{condition}}",
+  );
+  const alertNotifications = alertPanel(
+    "Alert notifications",
+    "Lifecycle notifications per asset, condition and kind (new, worsened, resolved).",
+    "short",
+    `sum by (asset, condition, kind) (increase(keeper_alert_notifications_total{${ASSET}}[$__rate_interval]))`,
+    "{{asset}} {{condition}} {{kind}}",
+  );
+  const alertsSent = alertPanel(
+    "Alerts delivered",
+    "Notifications each sink accepted, by action (trigger, resolve).",
+    "short",
+    "sum by (sink, action) (increase(keeper_alerts_sent_total[$__rate_interval]))",
+    "{{sink}} {{action}}",
+  );
+  const alertsFailed = alertPanel(
+    "Alerts given up",
+    "Notifications given up on (rejected, retries exhausted, dropped from a full queue, closed).",
+    "short",
+    "sum by (sink, reason) (increase(keeper_alerts_failed_total[$__rate_interval]))",
+    "{{sink}} {{reason}}",
+  );
+  const alertErrors = alertPanel(
+    "Alert delivery errors",
+    "Failed delivery attempts (each retry counts), by reason; plus errors the alert hooks swallowed.",
+    "short",
+    "sum by (sink, reason) (increase(keeper_alert_delivery_errors_total[$__rate_interval])) or on () sum(increase(keeper_alert_handler_errors_total[$__rate_interval]))",
+    "{{sink}} {{reason}}",
+  );
+  const alertQueue = alertPanel(
+    "Alert queue depth",
+    "Notifications not yet delivered (queued + in flight), per sink.",
+    "short",
+    "sum by (sink) (keeper_alert_queue_depth)",
+    "{{sink}}",
+  );
+
   addSections(builder, [
     { title: "Now", panels: [up, wsNow, lagNow, pauseFailures] },
     {
@@ -326,6 +379,10 @@ export function buildKeeperOperations(): dashboard.Dashboard {
     },
     { title: "Chains and sources", panels: [headBlock, lag, reorgs, rpcErrors, ws, observations] },
     { title: "Bus", panels: [published, publishErrors] },
+    {
+      title: "Alert delivery",
+      panels: [alertsOpen, alertNotifications, alertsSent, alertsFailed, alertErrors, alertQueue],
+    },
   ]);
   return builder.build();
 }

@@ -33,6 +33,10 @@ describe("sensitive paths", () => {
       "config.chains[*].rpc.http",
       "config.chains[*].rpc.ws",
       "config.bus.sasl.password",
+      "config.alerts.sinks[*].routingKey",
+      "config.alerts.sinks[*].webhookUrl",
+      "config.alerts.sinks[*].url",
+      "config.alerts.sinks[*].secret",
     ]);
     for (const secret of Object.values(SECRETS)) expect(lines.join("")).not.toContain(secret);
     expect(lines.join("")).toContain('"username":"keeper"');

@@ -77,8 +77,16 @@ describe("keeperConfigSchema: defaults", () => {
 });
 
 describe("keeperConfigSchema: sensitive markers", () => {
-  it("marks RPC URLs and the SASL password sensitive, and nothing else", () => {
-    expect(SENSITIVE_PATHS).toEqual(["chains[].rpc.http", "chains[].rpc.ws", "bus.sasl.password"]);
+  it("marks RPC URLs, the SASL password and alert sink credentials sensitive, and nothing else", () => {
+    expect(SENSITIVE_PATHS).toEqual([
+      "chains[].rpc.http",
+      "chains[].rpc.ws",
+      "bus.sasl.password",
+      "alerts.sinks[].routingKey",
+      "alerts.sinks[].webhookUrl",
+      "alerts.sinks[].url",
+      "alerts.sinks[].secret",
+    ]);
   });
 
   it("describes every field; defaults are visible to tooling", () => {

@@ -1,5 +1,6 @@
 import { getAddress, parseUnits } from "viem";
 import { z } from "zod";
+import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Address, Policy } from "../engine/types.ts";
 import { validatePolicy } from "../engine/validatePolicy.ts";
 
@@ -499,6 +500,7 @@ const baseSchema = z
     bus: describe(busSchema.prefault({ type: "inprocess" }), "Where observations and decisions go."),
     checkpoint: checkpointSchema.prefault({}),
     telemetry: telemetrySchema.prefault({}),
+    alerts: alertsConfigSchema.prefault({}),
   })
   .superRefine(crossCheck, { when: () => true });
 
@@ -518,6 +520,7 @@ export type SignerConfig = KeeperConfig["signer"];
 export type ActionsConfig = KeeperConfig["actions"];
 export type CheckpointConfig = KeeperConfig["checkpoint"];
 export type TelemetryConfig = KeeperConfig["telemetry"];
+export type AlertsConfig = KeeperConfig["alerts"];
 
 /** The schema of the config file (input side of every field, defaults optional). */
 export const keeperConfigSchema = baseSchema.transform(

@@ -360,7 +360,9 @@ export function createKeeper(args: CreateKeeperArgs) {
     const rt = chains.get(chainId);
     const head = rt?.heads.head();
     if (!rt || !head) return;
-    const covered = coveredTo(chainId);
+    // Only with nothing queued: a sweep may have marked a block covered while a log it found still
+    // waits in the queue behind this head; advancing now could checkpoint past an unpublished log.
+    const covered = queue.size() === 0 ? coveredTo(chainId) : undefined;
     const previous = positions[chainId]?.blockNumber;
     if (covered !== undefined && (previous === undefined || covered > previous)) {
       const block = await rt.clients.http.getBlock({ blockNumber: covered }).catch(() => undefined);

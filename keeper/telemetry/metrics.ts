@@ -141,6 +141,47 @@ export function createMetrics(registry: Registry = new Registry()) {
       labelNames: ["topic"] as const,
       registers: [registry],
     }),
+    alertsSentTotal: new Counter({
+      name: "keeper_alerts_sent_total",
+      help: "Alert notifications a sink accepted, by action (trigger, resolve).",
+      labelNames: ["sink", "action"] as const,
+      registers: [registry],
+    }),
+    alertsFailedTotal: new Counter({
+      name: "keeper_alerts_failed_total",
+      help: "Alert notifications given up on, by reason (rejected, retries_exhausted, dropped, closed, error).",
+      labelNames: ["sink", "reason"] as const,
+      registers: [registry],
+    }),
+    alertDeliveryErrorsTotal: new Counter({
+      name: "keeper_alert_delivery_errors_total",
+      help: "Failed alert delivery attempts, by reason (timeout, network, http_429, http_5xx, http_4xx, http_other, error).",
+      labelNames: ["sink", "reason"] as const,
+      registers: [registry],
+    }),
+    alertQueueDepth: new Gauge({
+      name: "keeper_alert_queue_depth",
+      help: "Alert notifications not yet delivered (queued + in flight), per sink.",
+      labelNames: ["sink"] as const,
+      registers: [registry],
+    }),
+    alertNotificationsTotal: new Counter({
+      name: "keeper_alert_notifications_total",
+      help: "Alert lifecycle notifications by kind (new, worsened, resolved).",
+      labelNames: ["asset", "condition", "kind"] as const,
+      registers: [registry],
+    }),
+    alertOpen: new Gauge({
+      name: "keeper_alert_open",
+      help: "1 while the asset's alert for the condition is open (and was sent), else 0.",
+      labelNames: ["asset", "condition"] as const,
+      registers: [registry],
+    }),
+    alertHandlerErrorsTotal: new Counter({
+      name: "keeper_alert_handler_errors_total",
+      help: "Internal errors the alert hooks swallowed instead of throwing into the keeper (bugs; logged).",
+      registers: [registry],
+    }),
     up: new Gauge({
       name: "keeper_up",
       help: "1 while the keeper runs and is ready.",
