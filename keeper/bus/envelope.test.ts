@@ -159,6 +159,7 @@ describe("envelope wire format (v1)", () => {
         "pause.mined",
         "pause.already_paused",
         "pause.failed",
+        "admin.action",
         "keeper.checkpoint",
       ].sort(),
     );

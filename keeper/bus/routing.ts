@@ -43,6 +43,8 @@ export function topicOf(type: MessageType): TopicId {
     case "pause.already_paused":
     case "pause.failed":
       return "breakerEvents";
+    case "admin.action":
+      return "adminActions";
     case "keeper.checkpoint":
       return "checkpoints";
     default:
@@ -50,13 +52,15 @@ export function topicOf(type: MessageType): TopicId {
   }
 }
 
-/** Partition key: asset id; `chain:<id>` for chain-level events; `clock` for ticks. */
+/** Partition key: asset id; `chain:<id>` for chain-level events; `clock` for ticks; `admin` for admin acts without an asset. */
 export function partitionKeyOf(payload: BusPayload): string {
   switch (payload.type) {
     case "block.reorged":
       return `chain:${payload.chainId}`;
     case "clock.tick":
       return "clock";
+    case "admin.action":
+      return payload.assetId ?? "admin";
     default:
       return payload.assetId;
   }
@@ -83,7 +87,8 @@ function digest(value: unknown): string {
 /**
  * Deterministic id of a payload. Chain-derived facts use the sources' `eventId` (chain, block hash,
  * log index); a decision is its asset, decidedAt and a digest of its whole content; pause lifecycle
- * events hang off the decision id or the transaction hash.
+ * events hang off the decision id or the transaction hash; an admin act is its action, chain and a
+ * digest of its whole content.
  */
 export function messageIdOf(payload: BusPayload): string {
   switch (payload.type) {
@@ -110,6 +115,8 @@ export function messageIdOf(payload: BusPayload): string {
     case "pause.replaced":
     case "pause.mined":
       return `${payload.chainId}:${payload.txHash}:${payload.type}`;
+    case "admin.action":
+      return `admin:${payload.action}:${payload.chainId ?? "-"}:${digest(payload)}`;
     default:
       throw new UnhandledVariantError({ subject: "bus payload", value: payload satisfies never });
   }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { Address, Hex } from "../engine/types.ts";
-import type { MessageType } from "./types.ts";
+import type { AdminActionName, AdminActionOutcome, MessageType } from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Primitives
@@ -387,6 +387,36 @@ export const pauseFailedSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Admin acts (keeper/bus/types.ts AdminAction)
+// ---------------------------------------------------------------------------------------------
+
+export const ADMIN_ACTIONS = [
+  "pause",
+  "unpause",
+  "update_signers",
+] as const satisfies readonly AdminActionName[];
+export const ADMIN_ACTION_OUTCOMES = [
+  "succeeded",
+  "noop",
+  "refused",
+  "failed",
+  "dry_run",
+] as const satisfies readonly AdminActionOutcome[];
+
+export const adminActionSchema = z.strictObject({
+  type: z.literal("admin.action"),
+  action: z.enum(ADMIN_ACTIONS),
+  assetId: nonEmpty.optional(),
+  chainId: chainId.optional(),
+  breaker: addressSchema.optional(),
+  actor: addressSchema,
+  requestDigest: hashSchema.optional(),
+  txHash: hashSchema.optional(),
+  outcome: z.enum(ADMIN_ACTION_OUTCOMES),
+  reason: z.string().min(1).max(4_000).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
 // Checkpoint
 // ---------------------------------------------------------------------------------------------
 
@@ -420,6 +450,7 @@ export const PAYLOAD_SCHEMAS = {
   "pause.mined": pauseMinedSchema,
   "pause.already_paused": pauseAlreadyPausedSchema,
   "pause.failed": pauseFailedSchema,
+  "admin.action": adminActionSchema,
   "keeper.checkpoint": checkpointSchema,
 } as const satisfies Record<MessageType, z.ZodType>;
 

@@ -55,6 +55,7 @@ describe("topics", () => {
       "pause.mined": "breakerEvents",
       "pause.already_paused": "breakerEvents",
       "pause.failed": "breakerEvents",
+      "admin.action": "adminActions",
       "keeper.checkpoint": "checkpoints",
     });
   });

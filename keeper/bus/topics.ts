@@ -18,8 +18,9 @@ export const TOPICS = {
   breakerEvents: { name: "breaker.events", compacted: false },
   /** The keeper's checkpoint, keyed by keeperId; compacted: the latest value per keeper survives. */
   checkpoints: { name: "keeper.checkpoints", compacted: true },
-  /** Later issues: declared now so every service uses the same names. No schemas yet. */
+  /** What `reserve-keeper admin` did (admin.action): manual pauses, signed unpauses, signer-set changes. */
   adminActions: { name: "admin.actions", compacted: false },
+  /** Later issues: declared now so every service uses the same names. No schemas yet. */
   cctpTransfers: { name: "cctp.transfers", compacted: false },
   complianceDecisions: { name: "compliance.decisions", compacted: false },
   custodyEvents: { name: "custody.events", compacted: false },

@@ -114,6 +114,44 @@ export type PauseLifecycleEvent =
   | PauseFailed;
 
 // ---------------------------------------------------------------------------------------------
+// Admin acts (topic adminActions, key = assetId, or "admin" without one)
+//
+// What `reserve-keeper admin …` did to a breaker (keeper/admin). Never carries keys, passwords or
+// signatures: who acted, on which breaker, for which signed request, with which transaction and result.
+// ---------------------------------------------------------------------------------------------
+
+/** The admin act: a manual pause, a quorum-signed unpause, a quorum-signed signer-set/threshold change. */
+export type AdminActionName = "pause" | "unpause" | "update_signers";
+
+/**
+ * How it ended: `succeeded` (mined), `noop` (nothing to do, e.g. already paused), `refused` (local
+ * verification or simulation said no: nothing was sent), `failed` (sent and reverted, or the chain
+ * could not be reached), `dry_run` (verified and simulated only).
+ */
+export type AdminActionOutcome = "succeeded" | "noop" | "refused" | "failed" | "dry_run";
+
+/** One admin act on one breaker. */
+export type AdminAction = {
+  readonly type: "admin.action";
+  readonly action: AdminActionName;
+  readonly assetId?: string;
+  readonly chainId?: number;
+  readonly breaker?: Address;
+  /** The account that acted: the pause signer, or the submitter of a signed request. */
+  readonly actor: Address;
+  /** EIP-712 digest of the signed request (unpause, update_signers). */
+  readonly requestDigest?: Hex;
+  /** The transaction sent, if any. */
+  readonly txHash?: Hex;
+  readonly outcome: AdminActionOutcome;
+  /**
+   * succeeded / noop / dry_run: the operators' reason (free text); refused / failed: why, naming the
+   * failed checks. Never secrets.
+   */
+  readonly reason?: string;
+};
+
+// ---------------------------------------------------------------------------------------------
 // Checkpoint (topic checkpoints, key = keeperId)
 // ---------------------------------------------------------------------------------------------
 
@@ -156,6 +194,7 @@ export type PayloadByType = {
   readonly "pause.mined": PauseMined;
   readonly "pause.already_paused": PauseAlreadyPaused;
   readonly "pause.failed": PauseFailed;
+  readonly "admin.action": AdminAction;
   readonly "keeper.checkpoint": Checkpoint;
 };
 

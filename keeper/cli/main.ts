@@ -1,8 +1,4 @@
 import { decodeRevert, formatRevert } from "../internal/revert.ts";
-import { runCheckConfig } from "./checkConfig.ts";
-import { DEVNET_USAGE, runDevnet } from "./devnet.ts";
-import { runReplay } from "./replay.ts";
-import { runRun } from "./run.ts";
 import { EXIT, UsageError } from "./usage.ts";
 
 const USAGE = `reserve-keeper <command> [options]
@@ -12,6 +8,7 @@ Commands:
   replay --config f --from <block> --to <block> [--chain name]   decisions over history, NDJSON
   check-config --config f [--json] [--print]   validate a keeper config, reporting every problem
   devnet …   local two-chain devnet: up, down, status, set-reserves, mint, burn, trip, unpause, demo
+  admin …    breaker administration: status, pause, M-of-N unpause and signer changes, keystores
   help       this text
 
 Exit codes: 0 success, 1 failure (the reason is printed on stderr), 2 bad command line.`;
@@ -21,14 +18,17 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      // Each command loads its own modules: `admin unpause sign` must not load Hardhat or viem clients.
       case "devnet":
-        return await runDevnet(rest);
+        return await (await import("./devnet.ts")).runDevnet(rest);
       case "run":
-        return await runRun(rest);
+        return await (await import("./run.ts")).runRun(rest);
       case "replay":
-        return await runReplay(rest);
+        return await (await import("./replay.ts")).runReplay(rest);
       case "check-config":
-        return await runCheckConfig(rest);
+        return await (await import("./checkConfig.ts")).runCheckConfig(rest);
+      case "admin":
+        return await (await import("./admin/index.ts")).runAdmin(rest);
       case undefined:
       case "help":
       case "--help":
@@ -39,7 +39,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n\n${command === "devnet" ? DEVNET_USAGE : USAGE}\n`);
+      const usage = await usageOf(command);
+      process.stderr.write(`error: ${err.message}\n\n${usage}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`error: ${describe(err)}\n`);
@@ -53,4 +54,18 @@ function describe(err: unknown): string {
   const head = (err as Error & { shortMessage?: string }).shortMessage ?? err.message;
   const revert = decodeRevert(err);
   return revert ? `${head}\n  reverted with ${formatRevert(revert)}` : head;
+}
+
+/** The usage text of a command (loaded on demand), or the top-level one. */
+async function usageOf(command: string | undefined): Promise<string> {
+  switch (command) {
+    case "devnet":
+      return (await import("./devnet.ts")).DEVNET_USAGE;
+    case "run":
+      return (await import("./run.ts")).RUN_USAGE;
+    case "replay":
+      return (await import("./replay.ts")).REPLAY_USAGE;
+    default:
+      return USAGE;
+  }
 }
