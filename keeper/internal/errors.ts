@@ -20,8 +20,10 @@
  *     ├── BusPublishRejectedError    BUS_PUBLISH_REJECTED   (bus)
  *     ├── BusProducerFencedError     BUS_PRODUCER_FENCED    (bus: another keeper with our keeperId)
  *     ├── BusClosedError             BUS_CLOSED             (bus)
- *     └── CheckpointInvalidError     CHECKPOINT_INVALID     (bus: corrupted checkpoint)
+ *     ├── CheckpointInvalidError     CHECKPOINT_INVALID     (bus: corrupted checkpoint)
+ *     └── LogRangeTooLargeError      LOG_RANGE_TOO_LARGE    (sources: one block's logs exceed eth_getLogs limits)
  * RetryableError (bus): BusUnavailableError BUS_UNAVAILABLE, BusBufferFullError BUS_BUFFER_FULL
+ * RetryableError (sources): SourceReadError SOURCE_READ_FAILED
  * ```
  *
  * Adding an error in another module (config, sources, actions, bus): subclass `RetryableError`
@@ -593,6 +595,48 @@ export class PauseNotConfirmedError extends RetryableError {
       shortMessage: `Pause of breaker ${breaker} on chain ${chainId} is not confirmed: ${reason}.`,
       code: "PAUSE_NOT_CONFIRMED",
       details: { chainId, breaker, reason, txHash, nonce, attempts },
+      cause,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source errors (keeper/sources): chain reads of the reserve feed, supply and breaker sources.
+// ---------------------------------------------------------------------------------------------
+
+/** A chain read a source needs failed (transport error, timeout, node error). Retry later. */
+export class SourceReadError extends RetryableError {
+  declare readonly code: "SOURCE_READ_FAILED";
+  constructor({
+    chainId,
+    operation,
+    address,
+    blockNumber,
+    cause,
+  }: {
+    chainId: number;
+    operation: string;
+    address?: string;
+    blockNumber?: bigint;
+    cause?: unknown;
+  }) {
+    super({
+      shortMessage: `Source read ${operation} on chain ${chainId} failed.`,
+      code: "SOURCE_READ_FAILED",
+      details: { chainId, operation, address, blockNumber },
+      cause,
+    });
+  }
+}
+
+/** The node refuses eth_getLogs even for a single block (too many logs in one block for its limits). */
+export class LogRangeTooLargeError extends NonRetryableError {
+  declare readonly code: "LOG_RANGE_TOO_LARGE";
+  constructor({ chainId, blockNumber, cause }: { chainId: number; blockNumber: bigint; cause?: unknown }) {
+    super({
+      shortMessage: `Logs of block ${blockNumber} on chain ${chainId} exceed the node's eth_getLogs limits.`,
+      code: "LOG_RANGE_TOO_LARGE",
+      details: { chainId, blockNumber },
       cause,
     });
   }

@@ -1,25 +1,24 @@
 import { type Address, getAddress } from "viem";
 import type { ReserveObserved, SupplyObserved } from "../engine/types.ts";
 import { InvalidArgumentError } from "../internal/errors.ts";
-import type { Logger } from "../telemetry/logger.ts";
 import { decodeBreakerLog, getBreakerLogs } from "./breaker.ts";
 import {
-  adoptUnannouncedPhases,
-  createCountingEmit,
-  createFeedLogProcessor,
-  FEED_TOPICS,
+  createSourceContext,
   getLogsSplitting,
   logEventId,
   type MinedLog,
   readBlockRef,
+  type SourceArgs,
+  sortLogs,
+} from "./logs.ts";
+import {
+  adoptUnannouncedPhases,
+  createFeedLogProcessor,
+  FEED_TOPICS,
   readFeedDecimals,
   readPhaseAggregator,
   readProxyPhaseId,
   readProxyState,
-  type SourceClients,
-  type SourceMetrics,
-  silentLogger,
-  sortLogs,
 } from "./reserveFeed.ts";
 import {
   getSupplyLogs,
@@ -28,27 +27,23 @@ import {
   supplyDeltaOf,
   supplyObservedFromLog,
 } from "./supply.ts";
-import type { Emit } from "./types.ts";
 
-export type BackfillArgs = {
-  assetId: string;
-  chainId: number;
+export type BackfillArgs = Pick<
+  SourceArgs,
+  "assetId" | "chainId" | "clients" | "emit" | "logger" | "metrics"
+> & {
   /** The last checkpointed block: the baseline is read at its end, logs are scanned after it. */
   from: bigint;
   /** Last block to cover (usually the head at start). */
   to: bigint;
   /** Most blocks per eth_getLogs request (halved while the node says the range/result is too large). */
   maxLogRange: bigint;
-  clients: SourceClients;
   /** The chain's PoR feed proxy, if the feed lives on this chain. */
   feed?: { readonly proxy: Address } | undefined;
   /** The asset's token on this chain. */
   token?: Address | undefined;
   /** The asset's breaker on this chain. */
   breaker?: Address | undefined;
-  emit: Emit;
-  logger?: Logger | undefined;
-  metrics?: SourceMetrics | undefined;
 };
 
 /**
@@ -75,12 +70,11 @@ export async function backfill(args: BackfillArgs): Promise<bigint> {
   if (maxLogRange < 1n) {
     throw new InvalidArgumentError({ name: "maxLogRange", reason: "must be >= 1", value: maxLogRange });
   }
-  const logger = (args.logger ?? silentLogger).child({
+  const { logger, send } = createSourceContext(args, {
     component: "backfill",
     asset: assetId,
     chain_id: chainId,
   });
-  const send = createCountingEmit({ emit: args.emit, chainId, metrics: args.metrics, logger });
   const http = clients.http;
   const base = await readBlockRef(http, chainId, from);
 

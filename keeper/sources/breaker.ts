@@ -8,10 +8,9 @@ import {
   zeroAddress,
 } from "viem";
 import { reserveCircuitBreakerAbi } from "../abi/index.ts";
-import type { Logger } from "../telemetry/logger.ts";
 import {
   comparePositions,
-  createCountingEmit,
+  createSourceContext,
   getLogsSplitting,
   isMined,
   type LogPosition,
@@ -20,15 +19,12 @@ import {
   positionOf,
   readBlockRef,
   readOrThrow,
-  type Scheduler,
+  type SourceArgs,
   type SourceClients,
   type SourceLog,
-  type SourceMetrics,
-  silentLogger,
-  systemScheduler,
   watchLogs,
-} from "./reserveFeed.ts";
-import type { BreakerEventKind, BreakerObserved, Emit, Source } from "./types.ts";
+} from "./logs.ts";
+import type { BreakerEventKind, BreakerObserved, Source } from "./types.ts";
 
 const BREAKER_EVENTS = [
   getAbiItem({ abi: reserveCircuitBreakerAbi, name: "BreakerPaused" }),
@@ -147,21 +143,10 @@ export async function readBreakerPaused(
   );
 }
 
-export type CreateBreakerSourceArgs = {
-  assetId: string;
-  chainId: number;
+export type CreateBreakerSourceArgs = SourceArgs & {
   breaker: Address;
-  clients: SourceClients;
-  emit: Emit;
   /** Period of the paused() read and log sweep (default 60 s). */
   reconcileIntervalMs?: number | undefined;
-  logger?: Logger | undefined;
-  metrics?: SourceMetrics | undefined;
-  scheduler?: Scheduler | undefined;
-  /** Block the source takes over from. Default: the latest block at start. */
-  startBlock?: bigint | undefined;
-  maxLogRange?: bigint | undefined;
-  pollingIntervalMs?: number | undefined;
 };
 
 export type BreakerSource = Source & {
@@ -183,16 +168,13 @@ const END_OF_BLOCK = Number.MAX_SAFE_INTEGER;
 export function createBreakerSource(args: CreateBreakerSourceArgs): BreakerSource {
   const { assetId, chainId, clients } = args;
   const breaker = getAddress(args.breaker);
-  const scheduler = args.scheduler ?? systemScheduler;
   const reconcileIntervalMs = args.reconcileIntervalMs ?? 60_000;
-  const logger = (args.logger ?? silentLogger).child({
+  const { scheduler, logger, metrics, send } = createSourceContext(args, {
     component: "breaker_source",
     asset: assetId,
     chain_id: chainId,
     breaker,
   });
-  const metrics = args.metrics;
-  const send = createCountingEmit({ emit: args.emit, chainId, metrics, logger });
 
   let running = false;
   let state: { paused: boolean; at: LogPosition } | undefined;

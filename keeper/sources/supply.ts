@@ -9,10 +9,9 @@ import {
 } from "viem";
 import { reserveBackedStablecoinAbi } from "../abi/index.ts";
 import type { ObservationSource, SupplyObserved } from "../engine/types.ts";
-import type { Logger } from "../telemetry/logger.ts";
 import {
   comparePositions,
-  createCountingEmit,
+  createSourceContext,
   getLogsSplitting,
   isMined,
   type LogPosition,
@@ -21,16 +20,13 @@ import {
   positionOf,
   readBlockRef,
   readOrThrow,
-  type Scheduler,
+  type SourceArgs,
   type SourceClients,
   type SourceLog,
-  type SourceMetrics,
-  silentLogger,
   sortLogs,
-  systemScheduler,
   watchLogs,
-} from "./reserveFeed.ts";
-import type { Emit, Source } from "./types.ts";
+} from "./logs.ts";
+import type { Source } from "./types.ts";
 
 const TRANSFER = getAbiItem({ abi: reserveBackedStablecoinAbi, name: "Transfer" });
 const TRANSFER_TOPIC = encodeEventTopics({ abi: [TRANSFER], eventName: "Transfer" })[0];
@@ -151,23 +147,10 @@ export async function readTotalSupply(
   );
 }
 
-export type CreateSupplySourceArgs = {
-  assetId: string;
-  chainId: number;
+export type CreateSupplySourceArgs = SourceArgs & {
   token: Address;
-  clients: SourceClients;
   /** Period of the totalSupply() reconciliation. */
   reconcileIntervalMs: number;
-  emit: Emit;
-  logger?: Logger | undefined;
-  metrics?: SourceMetrics | undefined;
-  scheduler?: Scheduler | undefined;
-  /** Block the source takes over from (e.g. where backfill stopped). Default: the latest block at start. */
-  startBlock?: bigint | undefined;
-  /** eth_getLogs span of the reconcile sweep (default 2000 blocks). */
-  maxLogRange?: bigint | undefined;
-  /** Polling interval of the HTTP log watch when there is no ws client (default: the client's). */
-  pollingIntervalMs?: number | undefined;
 };
 
 export type SupplySource = Source & {
@@ -202,15 +185,12 @@ type LedgerEntry = { readonly id: string; readonly pos: LogPosition; readonly de
 export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
   const { assetId, chainId, clients } = args;
   const token = getAddress(args.token);
-  const scheduler = args.scheduler ?? systemScheduler;
-  const logger = (args.logger ?? silentLogger).child({
+  const { scheduler, logger, metrics, send } = createSourceContext(args, {
     component: "supply_source",
     asset: assetId,
     chain_id: chainId,
     token,
   });
-  const metrics = args.metrics;
-  const send = createCountingEmit({ emit: args.emit, chainId, metrics, logger });
 
   let running = false;
   let tokenDecimals: number | undefined;

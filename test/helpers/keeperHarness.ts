@@ -25,33 +25,44 @@ export type Devnet = {
   stop(): Promise<void>;
 };
 
-/** A private devnet (two hardhat nodes on free ports) started through the CLI, as a user would. */
-export async function startDevnet(): Promise<Devnet> {
-  const dir = await mkdtemp(join(tmpdir(), "rk-keeper-"));
+/**
+ * A private devnet (two hardhat nodes on free ports, one block a second) started through the CLI, as a
+ * user would; `stop()` brings it down and deletes its directory. The one way tests start a devnet.
+ * `tmpPrefix` names the temporary directory (manifest, node state) after the test.
+ */
+export async function startDevnet(opts: { tmpPrefix?: string } = {}): Promise<Devnet> {
+  const dir = await mkdtemp(join(tmpdir(), opts.tmpPrefix ?? "rk-keeper-"));
   const manifestPath = join(dir, "devnet.json");
-  const up = await runCli([
-    "devnet",
-    "up",
-    "--home-port",
-    String(await freePort()),
-    "--remote-port",
-    String(await freePort()),
-    "--state-dir",
-    join(dir, "state"),
-    "--manifest",
-    manifestPath,
-  ]);
-  if (up.code !== 0) throw new Error(`devnet up failed: ${up.stderr}`);
-  return {
-    dir,
-    manifestPath,
-    manifest: await readDevnetManifest(manifestPath),
-    m: ["--manifest", manifestPath],
-    async stop() {
-      await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
-      await rm(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
+    await rm(dir, { recursive: true, force: true });
   };
+  try {
+    const up = await runCli([
+      "devnet",
+      "up",
+      "--home-port",
+      String(await freePort()),
+      "--remote-port",
+      String(await freePort()),
+      "--state-dir",
+      join(dir, "state"),
+      "--manifest",
+      manifestPath,
+    ]);
+    if (up.code !== 0) throw new Error(`devnet up failed (exit ${up.code}): ${up.stderr}`);
+    return {
+      dir,
+      manifestPath,
+      manifest: await readDevnetManifest(manifestPath),
+      m: ["--manifest", manifestPath],
+      stop,
+    };
+  } catch (err) {
+    // A half-started devnet (one node up) would outlive the test: bring it down before failing.
+    await stop().catch(() => {});
+    throw err;
+  }
 }
 
 /** The devnet keeper config with test tweaks applied to the file-form document. */
@@ -115,17 +126,21 @@ export async function startTestKeeper(
   };
 }
 
-/** Polls `check` until it returns a value other than undefined, or throws `what` at the deadline. */
+/**
+ * Polls `check` every `intervalMs` until it returns a value other than undefined or false, or throws
+ * `what` at the deadline.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 30_000,
+  intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
     if (v !== undefined && v !== false) return v as T;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type Address,
   createPublicClient,
@@ -14,7 +11,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type DevnetManifest, readDevnetManifest } from "../../deploy/devnet/manifest.ts";
+import type { DevnetManifest } from "../../deploy/devnet/manifest.ts";
 import { rpc } from "../../deploy/devnet/nodes.ts";
 import { reserveCircuitBreakerAbi } from "../../keeper/abi/index.ts";
 import type { FeeConfig } from "../../keeper/actions/fees.ts";
@@ -28,8 +25,7 @@ import {
 import { PauseUnauthorizedError } from "../../keeper/internal/errors.ts";
 import { createLogger } from "../../keeper/telemetry/logger.ts";
 import { createMetrics } from "../../keeper/telemetry/metrics.ts";
-import { runCli } from "../helpers/cli.ts";
-import { freePort } from "../helpers/ports.ts";
+import { type Devnet, startDevnet, waitFor } from "../helpers/keeperHarness.ts";
 
 // The pause executor against two real `hardhat node` processes (1 s interval mining) started by the
 // devnet CLI. Every test runs between evm_snapshot / evm_revert on both chains, so each starts with
@@ -52,23 +48,12 @@ const FEES: FeeConfig = {
   maxAttempts: 5,
 };
 
-/** Polls `probe` until it returns something other than undefined/false, or throws at the deadline. */
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls `probe` every 20 ms until it returns something other than undefined/false, or throws after 30 s. */
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>) =>
+  waitFor(what, probe, 30_000, 20);
 
 describe("pause executor (real devnet, two chains)", () => {
-  let dir: string;
+  let devnet: Devnet | undefined;
   let manifest: DevnetManifest;
   let home: Chain;
   let chains: Chain[];
@@ -133,23 +118,8 @@ describe("pause executor (real devnet, two chains)", () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rk-actions-"));
-    const manifestPath = join(dir, "devnet.json");
-    const [homePort, remotePort] = [await freePort(), await freePort()];
-    const up = await runCli([
-      "devnet",
-      "up",
-      "--home-port",
-      String(homePort),
-      "--remote-port",
-      String(remotePort),
-      "--state-dir",
-      join(dir, "state"),
-      "--manifest",
-      manifestPath,
-    ]);
-    expect(up.code, up.stderr).toBe(0);
-    manifest = await readDevnetManifest(manifestPath);
+    devnet = await startDevnet({ tmpPrefix: "rk-actions-" });
+    manifest = devnet.manifest;
     expect(manifest.accounts.keeper).toBe(keeper.address);
     expect(manifest.accounts.outsider).toBe(outsider.address);
     const dusd = manifest.assets.find((a) => a.id === "dusd")!;
@@ -177,10 +147,7 @@ describe("pause executor (real devnet, two chains)", () => {
   }, 180_000);
 
   afterAll(async () => {
-    if (dir) {
-      await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
-      await rm(dir, { recursive: true, force: true });
-    }
+    await devnet?.stop();
   });
 
   beforeEach(async () => {

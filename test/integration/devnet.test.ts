@@ -1,18 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createPublicClient, getAddress, http, keccak256, parseEventLogs, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevnetManifest, readDevnetManifest } from "../../deploy/devnet/manifest.ts";
+import type { DevnetManifest } from "../../deploy/devnet/manifest.ts";
 import { runCli } from "../helpers/cli.ts";
-import { freePort } from "../helpers/ports.ts";
+import { type Devnet, startDevnet } from "../helpers/keeperHarness.ts";
 
 // End to end over JSON-RPC: two real `hardhat node` processes started by the CLI, as a user would.
 describe("devnet (two hardhat nodes, CLI over JSON-RPC)", () => {
-  let dir: string;
-  let manifestPath: string;
+  let devnet: Devnet | undefined;
   let manifest: DevnetManifest;
-  const m = () => ["--manifest", manifestPath];
+  const m = () => devnet!.m;
   const status = async () => {
     const r = await runCli(["devnet", "status", "--asset", "dusd", "--json", ...m()]);
     expect(r.code, r.stderr).toBe(0);
@@ -20,29 +16,12 @@ describe("devnet (two hardhat nodes, CLI over JSON-RPC)", () => {
   };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rk-devnet-"));
-    manifestPath = join(dir, "devnet.json");
-    const [home, remote] = [await freePort(), await freePort()];
-    const up = await runCli([
-      "devnet",
-      "up",
-      "--home-port",
-      String(home),
-      "--remote-port",
-      String(remote),
-      "--state-dir",
-      join(dir, "state"),
-      ...m(),
-    ]);
-    expect(up.code, up.stderr).toBe(0);
-    manifest = await readDevnetManifest(manifestPath);
+    devnet = await startDevnet({ tmpPrefix: "rk-devnet-" });
+    manifest = devnet.manifest;
   }, 180_000);
 
   afterAll(async () => {
-    if (dir) {
-      await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
-      await rm(dir, { recursive: true, force: true });
-    }
+    await devnet?.stop();
   });
 
   it("writes a manifest with both chains, every contract and the role holders", () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Abi,
@@ -14,35 +13,23 @@ import {
   webSocket,
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevnetManifest, readDevnetManifest } from "../../deploy/devnet/manifest.ts";
+import type { DevnetManifest } from "../../deploy/devnet/manifest.ts";
 import { setReserves } from "../../deploy/devnet/scenario.ts";
 import { devAggregatorProxyAbi, devPorAggregatorAbi } from "../../keeper/abi/index.ts";
 import { backfill } from "../../keeper/sources/backfill.ts";
 import { createReserveFeedSource, type ReserveFeedSource } from "../../keeper/sources/reserveFeed.ts";
 import { eventId, type SourceEvent } from "../../keeper/sources/types.ts";
-import { runCli } from "../helpers/cli.ts";
-import { freePort } from "../helpers/ports.ts";
+import { type Devnet, startDevnet, waitFor as waitUntil } from "../helpers/keeperHarness.ts";
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls `check` every 20 ms until it returns a value (not undefined) or 20 s pass. */
+const waitFor = <T>(what: string, check: () => T | undefined | Promise<T | undefined>) =>
+  waitUntil(what, check, 20_000, 20);
 
 type Received = { event: SourceEvent; receivedAtMs: number };
 
 // The PoR feed source against a real devnet (two hardhat nodes started by the CLI, one block a second).
 describe("reserve feed source (real devnet)", () => {
-  let dir: string;
+  let devnet: Devnet | undefined;
   let manifest: DevnetManifest;
   let httpClient: PublicClient;
   let wsClient: PublicClient;
@@ -63,23 +50,8 @@ describe("reserve feed source (real devnet)", () => {
     );
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rk-sources-feed-"));
-    const manifestPath = join(dir, "devnet.json");
-    const [home, remote] = [await freePort(), await freePort()];
-    const up = await runCli([
-      "devnet",
-      "up",
-      "--home-port",
-      String(home),
-      "--remote-port",
-      String(remote),
-      "--state-dir",
-      join(dir, "state"),
-      "--manifest",
-      manifestPath,
-    ]);
-    expect(up.code, up.stderr).toBe(0);
-    manifest = await readDevnetManifest(manifestPath);
+    devnet = await startDevnet({ tmpPrefix: "rk-sources-feed-" });
+    manifest = devnet.manifest;
     const chain = manifest.chains[0]!;
     const entry = manifest.assets[0]!.chains[0]!;
     proxy = entry.feed!;
@@ -112,10 +84,7 @@ describe("reserve feed source (real devnet)", () => {
     await source?.stop();
     unwatchHeads();
     await (await wsClient?.transport.getRpcClient())?.close();
-    if (dir) {
-      await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
-      await rm(dir, { recursive: true, force: true });
-    }
+    await devnet?.stop();
   });
 
   it("turns set-reserves' AnswerUpdated into reserve.observed with the phase-encoded round id, before the next block", async () => {

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type Address, createPublicClient, http, type PublicClient, webSocket } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DevnetManifest, readDevnetManifest } from "../../deploy/devnet/manifest.ts";
+import type { DevnetManifest } from "../../deploy/devnet/manifest.ts";
 import { burn, mint, setReserves, trip } from "../../deploy/devnet/scenario.ts";
 import { reserveBackedStablecoinAbi } from "../../keeper/abi/index.ts";
 import type { SupplyObserved } from "../../keeper/engine/types.ts";
@@ -11,23 +8,11 @@ import { backfill } from "../../keeper/sources/backfill.ts";
 import { type BreakerSource, createBreakerSource } from "../../keeper/sources/breaker.ts";
 import { createSupplySource, type SupplySource } from "../../keeper/sources/supply.ts";
 import { eventId, type SourceEvent } from "../../keeper/sources/types.ts";
-import { runCli } from "../helpers/cli.ts";
-import { freePort } from "../helpers/ports.ts";
+import { type Devnet, startDevnet, waitFor as waitUntil } from "../helpers/keeperHarness.ts";
 
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls `check` every 20 ms until it returns a value (not undefined) or 20 s pass. */
+const waitFor = <T>(what: string, check: () => T | undefined | Promise<T | undefined>) =>
+  waitUntil(what, check, 20_000, 20);
 
 type ChainUnderTest = {
   name: "home" | "remote";
@@ -44,7 +29,7 @@ type ChainUnderTest = {
 
 // Supply and breaker sources on both chains of a real devnet, then backfill over the same range.
 describe("supply and breaker sources on both chains (real devnet)", () => {
-  let dir: string;
+  let devnet: Devnet | undefined;
   let manifest: DevnetManifest;
   const chains: ChainUnderTest[] = [];
   const byName = (name: "home" | "remote") => chains.find((c) => c.name === name)!;
@@ -52,23 +37,8 @@ describe("supply and breaker sources on both chains (real devnet)", () => {
     c.events.filter((e): e is SupplyObserved => e.type === "supply.observed" && e.source === "event");
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "rk-sources-supply-"));
-    const manifestPath = join(dir, "devnet.json");
-    const [home, remote] = [await freePort(), await freePort()];
-    const up = await runCli([
-      "devnet",
-      "up",
-      "--home-port",
-      String(home),
-      "--remote-port",
-      String(remote),
-      "--state-dir",
-      join(dir, "state"),
-      "--manifest",
-      manifestPath,
-    ]);
-    expect(up.code, up.stderr).toBe(0);
-    manifest = await readDevnetManifest(manifestPath);
+    devnet = await startDevnet({ tmpPrefix: "rk-sources-supply-" });
+    manifest = devnet.manifest;
     for (const entry of manifest.assets[0]!.chains) {
       const chain = manifest.chains.find((c) => c.name === entry.chain)!;
       const httpClient = createPublicClient({ transport: http(chain.rpcHttpUrl), pollingInterval: 100 });
@@ -114,10 +84,7 @@ describe("supply and breaker sources on both chains (real devnet)", () => {
       await c.breakerSource.stop();
       await (await c.ws.transport.getRpcClient()).close();
     }
-    if (dir) {
-      await runCli(["devnet", "down", "--state-dir", join(dir, "state")]);
-      await rm(dir, { recursive: true, force: true });
-    }
+    await devnet?.stop();
   });
 
   it("starts from totalSupply() on each chain and reads the breakers unpaused", () => {
