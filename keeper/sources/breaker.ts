@@ -266,6 +266,8 @@ export function createBreakerSource(args: CreateBreakerSourceArgs): BreakerSourc
         address: breaker,
         events: BREAKER_EVENTS,
         pollingIntervalMs: args.pollingIntervalMs,
+        scheduler,
+        onFallback: () => void reconcile(),
         onLogs: (logs, receivedAtMs) => {
           for (const log of logs) onLiveLog(log, receivedAtMs);
         },

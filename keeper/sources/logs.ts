@@ -311,15 +311,20 @@ export function createSourceContext(
   };
 }
 
-/** Chooses the subscription client: ws when configured, else http polling. */
-export function watchClient(clients: SourceClients): { client: PublicClient; poll: boolean } {
-  return clients.ws ? { client: clients.ws, poll: false } : { client: clients.http, poll: true };
-}
+/** Backoff of WebSocket re-subscription after a failure, and how long it must stay healthy. */
+export const WS_RETRY = { firstMs: 1_000, maxMs: 30_000, stableMs: 30_000 } as const;
 
 /**
  * Watches logs through viem's watchEvent: an eth_subscribe("logs") on the ws client when there is one,
  * else eth_newFilter / eth_getFilterChanges polling over HTTP. `onLogs` gets viem-formatted logs (each
- * with `removed`), `onError` subscription/poll failures. Returns the unwatch function.
+ * with `removed`), `onError` subscription/poll failures.
+ *
+ * Self-healing: when the WebSocket subscription fails (socket closed, node restarted, stalled
+ * provider), it switches at once to HTTP polling, calls `onFallback` (sources sweep the gap with
+ * eth_getLogs right away), and retries the subscription with backoff (WS_RETRY); polling stops only
+ * after the new subscription has stayed healthy for WS_RETRY.stableMs. While both run, a log can be
+ * delivered twice: every consumer filters by log id. Returns the unwatch function and the transport
+ * in use at start; `transport()` says what is in use now.
  */
 export function watchLogs(args: {
   clients: SourceClients;
@@ -331,18 +336,76 @@ export function watchLogs(args: {
   pollingIntervalMs?: number | undefined;
   onLogs: (logs: readonly SourceLog[], receivedAtMs: number) => void;
   onError: (error: Error, transport: "ws" | "http_poll") => void;
-}): { unwatch: () => void; transport: "ws" | "http_poll" } {
-  const { client, poll } = watchClient(args.clients);
-  const transport = poll ? "http_poll" : "ws";
+  /** Called when the watch falls back to polling after a WebSocket failure (sweep the gap now). */
+  onFallback?: (() => void) | undefined;
+  scheduler?: Scheduler | undefined;
+}): { unwatch: () => void; transport: "ws" | "http_poll"; current: () => "ws" | "http_poll" } {
+  const scheduler = args.scheduler ?? systemScheduler;
   const single = args.events.length === 1 && args.eventArgs !== undefined;
-  const params: Record<string, unknown> = {
-    address: args.address,
-    ...(single ? { event: args.events[0], args: args.eventArgs } : { events: args.events }),
-    poll,
-    ...(poll && args.pollingIntervalMs !== undefined ? { pollingInterval: args.pollingIntervalMs } : {}),
-    onLogs: (logs: readonly SourceLog[]) => args.onLogs(logs, performance.now()),
-    onError: (error: Error) => args.onError(error, transport),
+  let stopped = false;
+  let wsUnwatch: (() => void) | undefined;
+  let pollUnwatch: (() => void) | undefined;
+  let retryTimer: unknown;
+  let stableTimer: unknown;
+  let retryMs: number = WS_RETRY.firstMs;
+
+  const start = (client: PublicClient, poll: boolean, onError: (e: Error) => void) => {
+    const params: Record<string, unknown> = {
+      address: args.address,
+      ...(single ? { event: args.events[0], args: args.eventArgs } : { events: args.events }),
+      poll,
+      ...(poll && args.pollingIntervalMs !== undefined ? { pollingInterval: args.pollingIntervalMs } : {}),
+      onLogs: (logs: readonly SourceLog[]) => args.onLogs(logs, performance.now()),
+      onError,
+    };
+    return (client.watchEvent as unknown as (p: Record<string, unknown>) => () => void)(params);
   };
-  const unwatch = (client.watchEvent as unknown as (p: Record<string, unknown>) => () => void)(params);
-  return { unwatch, transport };
+  const startPolling = () => {
+    if (pollUnwatch || stopped) return;
+    pollUnwatch = start(args.clients.http, true, (e) => args.onError(e, "http_poll"));
+  };
+  const startWs = (ws: PublicClient) => {
+    if (stopped) return;
+    let failed = false;
+    wsUnwatch = start(ws, false, (e) => {
+      if (failed || stopped) return;
+      failed = true;
+      args.onError(e, "ws");
+      wsUnwatch?.();
+      wsUnwatch = undefined;
+      if (stableTimer !== undefined) scheduler.clearTimeout(stableTimer);
+      stableTimer = undefined;
+      const wasPolling = pollUnwatch !== undefined;
+      startPolling();
+      if (!wasPolling) args.onFallback?.();
+      retryTimer = scheduler.setTimeout(() => startWs(ws), retryMs);
+      retryMs = Math.min(retryMs * 2, WS_RETRY.maxMs);
+    });
+    if (pollUnwatch) {
+      // Healthy for a while: the subscription is back, polling can stop.
+      stableTimer = scheduler.setTimeout(() => {
+        if (failed || stopped) return;
+        pollUnwatch?.();
+        pollUnwatch = undefined;
+        retryMs = WS_RETRY.firstMs;
+      }, WS_RETRY.stableMs);
+    }
+  };
+
+  const ws = args.clients.ws;
+  if (ws) startWs(ws);
+  else startPolling();
+  return {
+    transport: ws ? "ws" : "http_poll",
+    current: () => (wsUnwatch && !pollUnwatch ? "ws" : "http_poll"),
+    unwatch: () => {
+      stopped = true;
+      if (retryTimer !== undefined) scheduler.clearTimeout(retryTimer);
+      if (stableTimer !== undefined) scheduler.clearTimeout(stableTimer);
+      wsUnwatch?.();
+      pollUnwatch?.();
+      wsUnwatch = undefined;
+      pollUnwatch = undefined;
+    },
+  };
 }

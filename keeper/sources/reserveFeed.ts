@@ -570,6 +570,8 @@ export function createReserveFeedSource(args: CreateReserveFeedSourceArgs): Rese
       address: [proxy, aggregator],
       events: FEED_EVENTS,
       pollingIntervalMs: args.pollingIntervalMs,
+      scheduler,
+      onFallback: () => void reconcile(),
       onLogs: (logs, receivedAtMs) => {
         for (const log of logs) onLiveLog(log, receivedAtMs);
       },

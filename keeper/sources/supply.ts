@@ -381,6 +381,8 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
         events: transfer,
         eventArgs,
         pollingIntervalMs: args.pollingIntervalMs,
+        scheduler,
+        onFallback: () => void reconcile(),
         onLogs: (logs, receivedAtMs) => {
           for (const log of logs) onLiveLog(log, receivedAtMs);
         },
