@@ -59,6 +59,14 @@ describe("keeper: stale feed and reorgs (devnet, real nodes)", () => {
         "both breakers paused",
         async () => ((await paused(0)) && (await paused(1))) || undefined,
       );
+      // The receipt (and so pause.mined) can come a moment after the chain state: wait for the messages.
+      const minedChains = () =>
+        new Set(
+          run.messages
+            .filter((m) => m.type === "pause.mined")
+            .map((m) => (m as Envelope<"pause.mined">).payload.chainId),
+        );
+      await waitFor("pause.mined on both chains", () => minedChains().size === 2 || undefined);
       const mined = run.messages.filter((m) => m.type === "pause.mined");
       expect(
         mined.every((m) => (m as Envelope<"pause.mined">).payload.decisionId.startsWith("dusd:decision:")),
