@@ -43,14 +43,6 @@ export function createEventQueue(args: {
       items.push({ event, meta });
       void pump();
     },
-    /** Handles `event` now, ahead of anything buffered (backfill uses it while live events are held). */
-    async handleNow(event: SourceEvent, meta: SourceMeta): Promise<void> {
-      try {
-        await args.handle({ event, meta });
-      } catch (error) {
-        args.onError(error, { event, meta });
-      }
-    },
     hold(): void {
       held = true;
     },

@@ -6,7 +6,7 @@ import { createTopicNames } from "../bus/topics.ts";
 import type { Checkpoint } from "../bus/types.ts";
 import { type AssetConfig, type KeeperConfig, policyFor } from "../config/schema.ts";
 import type { Address, Decision, Hex } from "../engine/types.ts";
-import { isRetryable } from "../internal/errors.ts";
+import { InvalidArgumentError, isRetryable, UnhandledVariantError } from "../internal/errors.ts";
 import { backfill } from "../sources/backfill.ts";
 import { type BreakerSource, createBreakerSource } from "../sources/breaker.ts";
 import { assertChainId, type ChainClients, createChainClients } from "../sources/clients.ts";
@@ -189,7 +189,7 @@ export function createKeeper(args: CreateKeeperArgs) {
       }
       default: {
         const never: never = event;
-        throw new Error(`Unhandled source event ${(never as { type: string }).type}`);
+        throw new UnhandledVariantError({ subject: "source event", value: (never as { type: string }).type });
       }
     }
     if (out.length > 0) await publishBatch(out);
@@ -408,7 +408,7 @@ export function createKeeper(args: CreateKeeperArgs) {
   // ---------------------------------------------------------------------------------------------
 
   async function start(): Promise<void> {
-    if (started) throw new Error("The keeper is already started.");
+    if (started) throw new InvalidArgumentError({ name: "keeper", reason: "is already started" });
     started = true;
     for (const c of config.chains) {
       const clients = createChainClients({
@@ -560,7 +560,7 @@ export function createKeeper(args: CreateKeeperArgs) {
         account: args.account,
         chains: [...chains.values()].map((c) => ({
           chainId: c.config.id,
-          publicClient: c.clients.http as never,
+          publicClient: c.clients.http,
         })),
         fees: {
           receiptTimeoutMs: config.actions.receiptTimeoutMs,
@@ -569,7 +569,7 @@ export function createKeeper(args: CreateKeeperArgs) {
           emergencyMaxFeePerGas: config.actions.emergencyMaxFeePerGasWei,
           maxAttempts: config.actions.maxAttempts,
           gasLimit: config.actions.gasLimit,
-        } as never,
+        },
         metrics,
         logger,
         onEvent: publishPauseEvent,

@@ -1,4 +1,5 @@
 import type { Address, BlockRef, Hex, Observation } from "../engine/types.ts";
+import { UnhandledVariantError } from "../internal/errors.ts";
 
 /** A new canonical head on one chain (not an engine Observation: the runtime uses it for confirmations and lag). */
 export type BlockHead = {
@@ -71,7 +72,7 @@ export function eventId(event: SourceEvent): string {
       return `clock:${event.now}`;
     default: {
       const never: never = event;
-      throw new Error(`Unhandled source event ${(never as { type: string }).type}`);
+      throw new UnhandledVariantError({ subject: "source event", value: (never as { type: string }).type });
     }
   }
 }
