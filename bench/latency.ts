@@ -28,6 +28,7 @@ import {
 import type { PauseEvent } from "../keeper/actions/pauseExecutor.ts";
 import { messageIdOf } from "../keeper/bus/routing.ts";
 import { configFromDevnetManifest } from "../keeper/config/fromDevnet.ts";
+import { waitFor } from "../keeper/internal/waitFor.ts";
 import { type RunningKeeper, startKeeper } from "../keeper/main.ts";
 import type { KeeperHooks } from "../keeper/runtime/keeper.ts";
 import { eventId } from "../keeper/sources/types.ts";
@@ -35,7 +36,6 @@ import { createLogger } from "../keeper/telemetry/logger.ts";
 import { type BenchDevnet, startBenchDevnet } from "./lib/benchDevnet.ts";
 import { type MachineFacts, machineFacts } from "./lib/machineFacts.ts";
 import { countGaps, type Summary, summarize } from "./lib/stats.ts";
-import { waitFor } from "./lib/waitFor.ts";
 
 // -------------------------------------------------------------------------------------------------
 // Command line

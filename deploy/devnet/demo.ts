@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { formatUnits } from "viem";
 import { configFromDevnetManifest } from "../../keeper/config/fromDevnet.ts";
 import type { Decision } from "../../keeper/engine/types.ts";
+import { waitFor } from "../../keeper/internal/waitFor.ts";
 import { startKeeper } from "../../keeper/main.ts";
 import { describeDecision } from "../../keeper/runtime/format.ts";
 import { createLogger } from "../../keeper/telemetry/logger.ts";
@@ -10,17 +11,6 @@ import { devnetPrivateKey } from "./accounts.ts";
 import { freePort } from "./ports.ts";
 import { burn, mint, setReserves, unpause } from "./scenario.ts";
 import { DEFAULT_STATE_DIR, devnetDown, devnetUp } from "./up.ts";
-
-/** Polls until `check` is truthy, or throws naming `what` at the deadline. */
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`The demo timed out waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /**
  * `npm start`: a private devnet on free ports, the keeper on the in-process bus, and a scenario —
@@ -115,32 +105,32 @@ export async function runDemo(opts: {
     out(
       `keeper: in-process bus, signer ${manifest.accounts.keeper} (devnet key), policy warn < ${Number(config.assets[0]!.thresholds.warnRatioBps) / 100}% / pause < ${Number(config.assets[0]!.thresholds.pauseRatioBps) / 100}%`,
     );
-    await until("the first decision", () => decisions.length > 0);
+    await waitFor("the first decision", () => decisions.length > 0);
     line(`start     ${describeDecision(decisions.at(-1)!)}`);
 
     line("scenario: mint 500,000 on home (Secure Mint) and 250,000 on remote, redeem 100,000 on home");
     await mint(manifest, { asset: asset.id, chain: "home", to: "carol", amount: "500000" });
     await mint(manifest, { asset: asset.id, chain: "remote", to: "carol", amount: "250000" });
     await burn(manifest, { asset: asset.id, chain: "home", from: "alice", amount: "100000" });
-    await until("the keeper to see the supply", () => decisions.at(-1)?.supply === 6_650_000n * 10n ** 18n);
+    await waitFor("the keeper to see the supply", () => decisions.at(-1)?.supply === 6_650_000n * 10n ** 18n);
 
     line("scenario: the PoR answer drops to 6,500,000 (below supply)");
     await setReserves(manifest, asset.id, "6500000");
-    await until("both pauses mined", () => mined.size === 2, 60_000);
+    await waitFor("both pauses mined", () => mined.size === 2, 60_000);
 
     line("scenario: reserves partly recover to 6,700,000 (above supply, under the warning threshold)");
     await setReserves(manifest, asset.id, "6700000");
-    await until("a warning", () => lastType() === "warning");
+    await waitFor("a warning", () => lastType() === "warning");
 
     line("scenario: reserves recover to 10,000,000");
     await setReserves(manifest, asset.id, "10000000");
-    await until("the warning to clear", () => lastType() === "healthy");
+    await waitFor("the warning to clear", () => lastType() === "healthy");
 
     line("scenario: 2-of-3 signers approve the unpause on both chains");
     for (const chain of ["home", "remote"]) {
       await unpause(manifest, { asset: asset.id, chain, reason: "reserves restored, reviewed" });
     }
-    await until("both breakers unpaused", () => unpaused.size === 2);
+    await waitFor("both breakers unpaused", () => unpaused.size === 2);
     await running.keeper.idle();
 
     out("");

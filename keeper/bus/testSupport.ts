@@ -1,5 +1,6 @@
 /** Test helpers for bus tests (not exported from index.ts). No sleeps: poll a condition until a deadline. */
 import type { InvalidMessageError } from "../internal/errors.ts";
+import { waitFor } from "../internal/waitFor.ts";
 import type { Bus, MessageMeta, SubscribeArgs, Subscription } from "./port.ts";
 import type { TopicId } from "./topics.ts";
 import type { Envelope } from "./types.ts";
@@ -9,11 +10,7 @@ export async function waitUntil(
   condition: () => boolean,
   { timeoutMs = 20_000, what = "condition" }: { timeoutMs?: number; what?: string } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, 10)); // poll interval, bounded by the deadline
-  }
+  await waitFor(what, () => condition() || undefined, timeoutMs, 10);
 }
 
 export type Received = { envelope: Envelope; meta: MessageMeta };

@@ -245,6 +245,18 @@ export class UnhandledVariantError extends NonRetryableError {
   }
 }
 
+/** A condition polled with a deadline (waitFor) did not hold in time. */
+export class WaitTimeoutError extends RetryableError {
+  declare readonly code: "WAIT_TIMEOUT";
+  constructor({ what, timeoutMs }: { what: string; timeoutMs: number }) {
+    super({
+      shortMessage: `Timed out after ${timeoutMs} ms waiting for ${what}.`,
+      code: "WAIT_TIMEOUT",
+      details: { what, timeoutMs },
+    });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Config, keystore and signer errors (keeper/config, keeper/internal/keystore). All permanent.
 // ---------------------------------------------------------------------------------------------

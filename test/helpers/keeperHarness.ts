@@ -10,6 +10,7 @@ import type { Envelope } from "../../keeper/bus/types.ts";
 import { devnetKeeperConfigDocument } from "../../keeper/config/fromDevnet.ts";
 import { parseConfig } from "../../keeper/config/load.ts";
 import type { KeeperConfig, KeeperConfigInput } from "../../keeper/config/schema.ts";
+import { waitFor as pollUntil } from "../../keeper/internal/waitFor.ts";
 import { type RunningKeeper, startKeeper } from "../../keeper/main.ts";
 import type { KeeperHooks } from "../../keeper/runtime/keeper.ts";
 import { createLogger } from "../../keeper/telemetry/logger.ts";
@@ -126,21 +127,10 @@ export async function startTestKeeper(
   };
 }
 
-/**
- * Polls `check` every `intervalMs` until it returns a value other than undefined or false, or throws
- * `what` at the deadline.
- */
-export async function waitFor<T>(
+/** Polls with a deadline: the project's one waitFor (keeper/internal/waitFor.ts), 50 ms default interval here. */
+export const waitFor = <T>(
   what: string,
-  check: () => T | undefined | Promise<T | undefined>,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 30_000,
   intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+): Promise<T> => pollUntil(what, check, timeoutMs, intervalMs);

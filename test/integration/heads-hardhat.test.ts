@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { afterEach, describe, expect, it, onTestFailed } from "vitest";
 import type { BlockRef, Hex } from "../../keeper/engine/types.ts";
 import type { KeeperError } from "../../keeper/internal/errors.ts";
+import { waitFor } from "../../keeper/internal/waitFor.ts";
 import { type ChainClients, createChainClients } from "../../keeper/sources/clients.ts";
 import { createHeadTracker, type HeadTracker } from "../../keeper/sources/heads.ts";
 import type { BlockHead, SourceEvent } from "../../keeper/sources/types.ts";
@@ -23,12 +24,7 @@ async function until(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+  await waitFor(what, async () => (await check()) || undefined, timeoutMs, 20);
 }
 
 /** A TCP relay in front of the node's port: lets a test cut, silence and restore the WebSocket only. */
