@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Address, Hash, LocalAccount } from "viem";
 import { reserveCircuitBreakerAbi } from "../abi/index.ts";
 import { createPauseExecutor, type PauseExecutorChain } from "../actions/pauseExecutor.ts";
-import type { KeeperConfig } from "../config/schema.ts";
+import { feeConfigFor, type KeeperConfig } from "../config/schema.ts";
 import { decodeRevert, formatRevert } from "../internal/revert.ts";
 import type { Logger } from "../telemetry/logger.ts";
 import { type AdminChainClient, type AssetTarget, assetTargets, openChain, rpcChainId } from "./chain.ts";
@@ -143,14 +143,7 @@ async function pauseTargets(args: AdminPauseArgs): Promise<PauseChainOutcome[]> 
           publicClient: clients.client,
         }),
       ),
-      fees: {
-        receiptTimeoutMs: config.actions.receiptTimeoutMs,
-        feeBumpPercent: config.actions.feeBumpPercent,
-        maxFeePerGas: config.actions.maxFeePerGasWei,
-        emergencyMaxFeePerGas: config.actions.emergencyMaxFeePerGasWei,
-        maxAttempts: config.actions.maxAttempts,
-        gasLimit: config.actions.gasLimit,
-      },
+      fees: feeConfigFor(config.actions),
       logger,
       onEvent: (event) => logger.debug({ event_type: event.type, chain_id: event.chainId }, "pause step"),
     });

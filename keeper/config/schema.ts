@@ -1,5 +1,6 @@
 import { getAddress, parseUnits } from "viem";
 import { z } from "zod";
+import type { FeeConfig } from "../actions/fees.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import type { Address, Policy } from "../engine/types.ts";
 import { validatePolicy } from "../engine/validatePolicy.ts";
@@ -545,4 +546,16 @@ export function policyFor(asset: AssetConfig): Policy {
     marginBps: asset.marginBps,
     clockSkewSeconds: asset.clockSkewSeconds,
   });
+}
+
+/** The pause executor's fee settings from `actions` (one mapping for the keeper and the admin CLI). */
+export function feeConfigFor(actions: ActionsConfig): FeeConfig {
+  return {
+    receiptTimeoutMs: actions.receiptTimeoutMs,
+    feeBumpPercent: actions.feeBumpPercent,
+    maxFeePerGas: actions.maxFeePerGasWei,
+    emergencyMaxFeePerGas: actions.emergencyMaxFeePerGasWei,
+    maxAttempts: actions.maxAttempts,
+    gasLimit: actions.gasLimit,
+  };
 }

@@ -4,7 +4,7 @@ import type { Bus, OutgoingMessage } from "../bus/port.ts";
 import { checkpointIdOf, messageIdOf } from "../bus/routing.ts";
 import { createTopicNames } from "../bus/topics.ts";
 import type { Checkpoint } from "../bus/types.ts";
-import { type AssetConfig, type KeeperConfig, policyFor } from "../config/schema.ts";
+import { type AssetConfig, feeConfigFor, type KeeperConfig, policyFor } from "../config/schema.ts";
 import type { Address, Decision, Hex } from "../engine/types.ts";
 import { InvalidArgumentError, isRetryable, UnhandledVariantError } from "../internal/errors.ts";
 import { backfill } from "../sources/backfill.ts";
@@ -562,14 +562,7 @@ export function createKeeper(args: CreateKeeperArgs) {
           chainId: c.config.id,
           publicClient: c.clients.http,
         })),
-        fees: {
-          receiptTimeoutMs: config.actions.receiptTimeoutMs,
-          feeBumpPercent: config.actions.feeBumpPercent,
-          maxFeePerGas: config.actions.maxFeePerGasWei,
-          emergencyMaxFeePerGas: config.actions.emergencyMaxFeePerGasWei,
-          maxAttempts: config.actions.maxAttempts,
-          gasLimit: config.actions.gasLimit,
-        },
+        fees: feeConfigFor(config.actions),
         metrics,
         logger,
         onEvent: publishPauseEvent,
