@@ -20,6 +20,10 @@ export const DEVNET_ROLE_INDEX = {
   bob: 9,
   carol: 10,
   outsider: 11,
+  // CCTP devnet: the 2-of-2 attesters (their keys sign attestations, see devnetPrivateKey) and the fee recipient.
+  attester1: 15,
+  attester2: 16,
+  feeRecipient: 17,
 } as const;
 
 export type DevnetRole = keyof typeof DEVNET_ROLE_INDEX;

@@ -11,6 +11,7 @@ import {
   DEVNET_UNPAUSE_THRESHOLD,
   type DevnetRole,
 } from "./accounts.ts";
+import { type CctpChainInput, deployCctpDevnet } from "./cctp.ts";
 import type { DevnetChain, DevnetManifest } from "./manifest.ts";
 import { PROJECT_ROOT, rpc } from "./nodes.ts";
 
@@ -132,6 +133,20 @@ export async function deployDevnet(
   });
   const remoteBlock = Number(await rpc<string>(remote.rpcHttpUrl, "eth_blockNumber"));
 
+  const cctpChain = (
+    c: DevnetChainEndpoint,
+    x: typeof h,
+    stack: { token: { address: Address }; breaker: { address: Address } },
+  ): CctpChainInput => ({
+    ...c,
+    hre: x.hre,
+    roleAddress: x.roleAddress,
+    assetToken: stack.token.address,
+    assetBreaker: stack.breaker.address,
+    usdcHolders: DEVNET_KYC_USERS,
+  });
+  const cctp = await deployCctpDevnet(cctpChain(home, h, homeStack), cctpChain(remote, r, remoteStack), log);
+
   const chains: DevnetChain[] = [home, remote].map((c) => ({
     name: c.name,
     chainId: c.chainId,
@@ -148,6 +163,7 @@ export async function deployDevnet(
     chains,
     accounts,
     unpause: { signers, threshold: DEVNET_UNPAUSE_THRESHOLD },
+    cctp,
     assets: [
       {
         id: DEVNET_SEED.asset,

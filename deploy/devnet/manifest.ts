@@ -40,6 +40,27 @@ const assetSchema = z.strictObject({
   chains: z.array(assetChainSchema).min(1),
 });
 
+const cctpChainSchema = z.strictObject({
+  chain: z.string().min(1),
+  domain: z.number().int().min(0).max(4_294_967_295),
+  transmitterV2: address,
+  messengerV2: address,
+  transmitterV1: address,
+  messengerV1: address,
+  tokenMinter: address,
+  hookExecutor: address,
+  treasury: address,
+  usdc: address,
+  deployedAtBlock: z.number().int().nonnegative(),
+});
+
+/** The local CCTP devnet (contracts/cctp): per chain its domain and contracts; the attesters, ascending. */
+const cctpSchema = z.strictObject({
+  chains: z.array(cctpChainSchema).min(1),
+  attesters: z.array(address).min(1),
+  threshold: z.number().int().positive(),
+});
+
 /** The devnet manifest (`deployments/devnet.json`): chains, every contract address, who holds which role. */
 export const devnetManifestSchema = z.strictObject({
   version: z.literal(1),
@@ -48,11 +69,14 @@ export const devnetManifestSchema = z.strictObject({
   assets: z.array(assetSchema).min(1),
   accounts: z.record(z.string(), address),
   unpause: z.strictObject({ signers: z.array(address).min(1), threshold: z.number().int().positive() }),
+  cctp: cctpSchema.optional(),
 });
 
 export type DevnetManifest = z.infer<typeof devnetManifestSchema>;
 export type DevnetChain = DevnetManifest["chains"][number];
 export type DevnetAsset = DevnetManifest["assets"][number];
+export type DevnetCctp = z.infer<typeof cctpSchema>;
+export type DevnetCctpChain = DevnetCctp["chains"][number];
 
 /** Reads and validates a manifest; the error names the file and every bad field. */
 export async function readDevnetManifest(path: string): Promise<DevnetManifest> {

@@ -15,6 +15,14 @@ export const ABI_CONTRACTS = {
   StablecoinRedeemer: "issuance/StablecoinRedeemer.sol",
   DevPorAggregator: "dev/DevPorAggregator.sol",
   DevAggregatorProxy: "dev/DevAggregatorProxy.sol",
+  // CCTP devnet (contracts/cctp, devnet only): what the keeper's transfer service reads and calls.
+  DevMessageTransmitterV2: "cctp/DevMessageTransmitterV2.sol",
+  DevTokenMessengerV2: "cctp/DevTokenMessengerV2.sol",
+  DevMessageTransmitterV1: "cctp/DevMessageTransmitterV1.sol",
+  DevTokenMessengerV1: "cctp/DevTokenMessengerV1.sol",
+  DevTokenMinter: "cctp/DevTokenMinter.sol",
+  CctpHookExecutor: "cctp/CctpHookExecutor.sol",
+  DevTreasury: "cctp/DevTreasury.sol",
 } as const;
 
 const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);

@@ -24,12 +24,77 @@ export const projectErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "AmountTooLow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attester",
+        "type": "address"
+      }
+    ],
+    "name": "AttesterAlreadyEnabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attester",
+        "type": "address"
+      }
+    ],
+    "name": "AttesterNotEnabled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "breaker",
         "type": "address"
       }
     ],
     "name": "BreakerIsPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
+      }
+    ],
+    "name": "BurnAmountExceedsLimit",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "BurnTokenNotSupported",
     "type": "error"
   },
   {
@@ -56,6 +121,17 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "ComplianceCheckFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "destinationDomain",
+        "type": "uint32"
+      }
+    ],
+    "name": "DestinationIsLocalDomain",
     "type": "error"
   },
   {
@@ -200,6 +276,11 @@ export const projectErrorsAbi = [
   },
   {
     "inputs": [],
+    "name": "EmptyHookData",
+    "type": "error"
+  },
+  {
+    "inputs": [],
     "name": "EnforcedPause",
     "type": "error"
   },
@@ -227,6 +308,107 @@ export const projectErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "feeExecuted",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxFee",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeeExceedsMaxFee",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "feeExecuted",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "FeeNotBelowAmount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "finalityThresholdExecuted",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "minFinalityThreshold",
+        "type": "uint32"
+      }
+    ],
+    "name": "FinalityThresholdTooLow",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "recipient",
+        "type": "address"
+      }
+    ],
+    "name": "HandlerFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint256",
+        "name": "expectedBalance",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "balance",
+        "type": "uint256"
+      }
+    ],
+    "name": "HookAmountNotConsumed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes",
+        "name": "returnData",
+        "type": "bytes"
+      }
+    ],
+    "name": "HookFailed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint80",
         "name": "roundId",
         "type": "uint80"
@@ -243,6 +425,22 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "IncompleteRound",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxFee",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minFeeAmount",
+        "type": "uint256"
+      }
+    ],
+    "name": "InsufficientMaxFee",
     "type": "error"
   },
   {
@@ -329,11 +527,92 @@ export const projectErrorsAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "expectedLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidAttestationLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "attester",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidAttester",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "destinationCaller",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidDestinationCaller",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "destinationDomain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "localDomain",
+        "type": "uint32"
+      }
+    ],
+    "name": "InvalidDestinationDomain",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "heartbeat",
         "type": "uint256"
       }
     ],
     "name": "InvalidHeartbeat",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "hookData",
+        "type": "bytes"
+      }
+    ],
+    "name": "InvalidHookData",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "target",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidHookTarget",
     "type": "error"
   },
   {
@@ -348,6 +627,49 @@ export const projectErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxMessageBodySize",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidMaxMessageBodySize",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "expectedVersion",
+        "type": "uint32"
+      }
+    ],
+    "name": "InvalidMessageBodyVersion",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "expectedVersion",
+        "type": "uint32"
+      }
+    ],
+    "name": "InvalidMessageVersion",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "InvalidPayoutRef",
     "type": "error"
@@ -355,6 +677,43 @@ export const projectErrorsAbi = [
   {
     "inputs": [],
     "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "previous",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "recovered",
+        "type": "address"
+      }
+    ],
+    "name": "InvalidSignatureOrder",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "signatureThreshold",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "enabledAttesters",
+        "type": "uint256"
+      }
+    ],
+    "name": "InvalidSignatureThreshold",
     "type": "error"
   },
   {
@@ -414,6 +773,55 @@ export const projectErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "messenger",
+        "type": "address"
+      }
+    ],
+    "name": "LocalTokenMessengerAlreadyAdded",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "messenger",
+        "type": "address"
+      }
+    ],
+    "name": "LocalTokenMessengerNotAdded",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedBurnMessage",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "minLength",
+        "type": "uint256"
+      }
+    ],
+    "name": "MalformedMessage",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "marginBps",
         "type": "uint256"
@@ -423,13 +831,164 @@ export const projectErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "maxFee",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "MaxFeeNotBelowAmount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxMessageBodySize",
+        "type": "uint256"
+      }
+    ],
+    "name": "MessageBodyTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expirationBlock",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "blockNumber",
+        "type": "uint256"
+      }
+    ],
+    "name": "MessageExpired",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minFee",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "limit",
+        "type": "uint256"
+      }
+    ],
+    "name": "MinFeeTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "sourceDomain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "burnToken",
+        "type": "bytes32"
+      }
+    ],
+    "name": "MintTokenNotSupported",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "NoProposedAggregator",
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "domain",
+        "type": "uint32"
+      }
+    ],
+    "name": "NoRemoteTokenMessenger",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "NoVerifier",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "nonce",
+        "type": "bytes32"
+      }
+    ],
+    "name": "NonceAlreadyUsed",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "recovered",
+        "type": "address"
+      }
+    ],
+    "name": "NotAttester",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "recipient",
+        "type": "bytes32"
+      }
+    ],
+    "name": "NotBurnMessage",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotLocalMessageTransmitter",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "NotLocalTokenMessenger",
     "type": "error"
   },
   {
@@ -446,6 +1005,22 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "NotProposedAggregator",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "remoteDomain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "sender",
+        "type": "bytes32"
+      }
+    ],
+    "name": "NotRemoteTokenMessenger",
     "type": "error"
   },
   {
@@ -479,6 +1054,27 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "PhaseNotFound",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ReentrancyGuardReentrantCall",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "domain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "tokenMessenger",
+        "type": "bytes32"
+      }
+    ],
+    "name": "RemoteTokenMessengerAlreadySet",
     "type": "error"
   },
   {
@@ -533,6 +1129,17 @@ export const projectErrorsAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "SafeERC20FailedOperation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "previous",
         "type": "address"
       },
@@ -548,6 +1155,22 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "SignersNotAscending",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "sourceDomain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint64",
+        "name": "nonce",
+        "type": "uint64"
+      }
+    ],
+    "name": "SourceNonceAlreadyUsed",
     "type": "error"
   },
   {
@@ -601,6 +1224,75 @@ export const projectErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "remoteDomain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "remoteToken",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "localToken",
+        "type": "address"
+      }
+    ],
+    "name": "TokenPairAlreadyLinked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "remoteDomain",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "remoteToken",
+        "type": "bytes32"
+      }
+    ],
+    "name": "TokenPairNotLinked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "breaker",
+        "type": "address"
+      }
+    ],
+    "name": "TokenPaused",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "enabledAttesters",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "signatureThreshold",
+        "type": "uint256"
+      }
+    ],
+    "name": "TooFewAttesters",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "signer",
         "type": "address"
@@ -628,6 +1320,22 @@ export const projectErrorsAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "messageVersion",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "messageBodyVersion",
+        "type": "uint32"
+      }
+    ],
+    "name": "UnsupportedVersion",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -642,6 +1350,28 @@ export const projectErrorsAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "destinationCaller",
+        "type": "bytes32"
+      }
+    ],
+    "name": "WrongDestinationCaller",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mintRecipient",
+        "type": "bytes32"
+      }
+    ],
+    "name": "WrongMintRecipient",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "ZeroAddress",
     "type": "error"
@@ -649,6 +1379,32 @@ export const projectErrorsAbi = [
   {
     "inputs": [],
     "name": "ZeroAmount",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroDestinationCaller",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroMintRecipient",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroRecipient",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "domain",
+        "type": "uint32"
+      }
+    ],
+    "name": "ZeroRemoteTokenMessenger",
     "type": "error"
   }
 ] as const;
