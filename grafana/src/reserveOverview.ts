@@ -135,13 +135,16 @@ export function buildReserveOverview(): dashboard.Dashboard {
 
   const supplyPerChain = timeseriesPanel({
     title: "Supply per chain",
-    description: "Token supply on each chain (chain = chain id), stacked; the top of the stack is the total.",
+    description:
+      "Token supply on each chain (chain = chain id) plus cross-chain transfers in flight (burned on a " +
+      "source chain, not yet minted on the destination), stacked; the top of the stack is the total the keeper compares with reserves.",
     w: 12,
     h: 9,
     unit: "short",
     legendCalcs: ["lastNotNull"],
     targets: [
       promTarget("A", `sum by (asset, chain) (keeper_supply{${ASSET}, ${CHAIN}})`, "{{asset}} @ {{chain}}"),
+      promTarget("B", `sum by (asset) (keeper_supply_in_flight{${ASSET}})`, "{{asset}} in flight"),
     ],
   })
     .stacking(stacked())

@@ -53,6 +53,7 @@ function figures(ratioBps: bigint) {
     ratioBps,
     requiredReserves: SUPPLY,
     perChain: [{ chainId: FEED_CHAIN, supply: SUPPLY }],
+    inFlight: 0n,
   };
 }
 
@@ -133,6 +134,7 @@ export function unknown(kind: "invalid" | "missing", assetId = ASSET): Decision 
     ratioBps: undefined,
     requiredReserves: undefined,
     perChain: undefined,
+    inFlight: undefined,
   };
 }
 

@@ -147,6 +147,7 @@ describe("envelope wire format (v1)", () => {
       [
         "reserve.observed",
         "supply.observed",
+        "bridge.baseline",
         "block.reorged",
         "feed.heartbeat_missed",
         "clock.tick",
@@ -160,6 +161,13 @@ describe("envelope wire format (v1)", () => {
         "pause.already_paused",
         "pause.failed",
         "admin.action",
+        "compliance.decision",
+        "cctp.transfer",
+        "custody.attestation_checked",
+        "custody.health",
+        "reserve.sources_disagree",
+        "reserve.sources_agree",
+        "reserve.sources_not_comparable",
         "keeper.checkpoint",
       ].sort(),
     );

@@ -172,7 +172,7 @@ function normalizeDecision(decision: Record<string, unknown>): Record<string, un
     inputs: { reserve: inputs.reserve, supplies: inputs.supplies },
   };
   if (decision.type === "unknown") {
-    for (const k of ["reserves", "supply", "delta", "ratioBps", "requiredReserves", "perChain"])
+    for (const k of ["reserves", "supply", "delta", "ratioBps", "requiredReserves", "perChain", "inFlight"])
       out[k] = undefined;
   }
   return out;

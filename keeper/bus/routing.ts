@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { UnhandledVariantError } from "../internal/errors.ts";
 import { eventId } from "../sources/types.ts";
 import type { TopicId } from "./topics.ts";
-import type { BusPayload, Checkpoint, MessageType } from "./types.ts";
+import type { BusPayload, CctpTransferEvent, Checkpoint, MessageType } from "./types.ts";
 
 /** Envelope type of a payload: its own `type`, except that every Decision kind travels as "decision". */
 export function messageTypeOf(payload: BusPayload): Exclude<MessageType, "keeper.checkpoint"> {
@@ -28,6 +28,7 @@ export function topicOf(type: MessageType): TopicId {
   switch (type) {
     case "reserve.observed":
     case "supply.observed":
+    case "bridge.baseline":
     case "block.reorged":
     case "feed.heartbeat_missed":
     case "clock.tick":
@@ -45,6 +46,17 @@ export function topicOf(type: MessageType): TopicId {
       return "breakerEvents";
     case "admin.action":
       return "adminActions";
+    case "compliance.decision":
+      return "complianceDecisions";
+    case "cctp.transfer":
+      return "cctpTransfers";
+    case "custody.attestation_checked":
+    case "custody.health":
+      return "custodyEvents";
+    case "reserve.sources_disagree":
+    case "reserve.sources_agree":
+    case "reserve.sources_not_comparable":
+      return "decisions";
     case "keeper.checkpoint":
       return "checkpoints";
     default:
@@ -94,6 +106,7 @@ export function messageIdOf(payload: BusPayload): string {
   switch (payload.type) {
     case "reserve.observed":
     case "supply.observed":
+    case "bridge.baseline":
     case "block.reorged":
     case "feed.heartbeat_missed":
     case "clock.tick":
@@ -117,8 +130,45 @@ export function messageIdOf(payload: BusPayload): string {
       return `${payload.chainId}:${payload.txHash}:${payload.type}`;
     case "admin.action":
       return `admin:${payload.action}:${payload.chainId ?? "-"}:${digest(payload)}`;
+    case "compliance.decision":
+      return `${payload.assetId}:compliance.decision:${payload.decisionId}`;
+    case "cctp.transfer":
+      return cctpTransferIdOf(payload);
+    case "custody.attestation_checked":
+      return `${payload.assetId}:custody.attestation:${digest(payload.url)}:${payload.expectedSha256.slice(0, 16)}:${payload.outcome}:${payload.bucket}`;
+    case "custody.health":
+      return `${payload.assetId}:custody.health:${payload.checkedAt}:${digest(payload)}`;
+    case "reserve.sources_disagree":
+    case "reserve.sources_agree": {
+      const { custodianAmount, porAmount, decimals } = payload;
+      return `${payload.assetId}:${payload.type}:${payload.custodianAsOf}:${payload.porRoundId}:${digest({ custodianAmount, porAmount, decimals })}`;
+    }
+    case "reserve.sources_not_comparable":
+      return `${payload.assetId}:${payload.type}:${payload.custodianAsOf}:${payload.porRoundId}:${payload.reason}`;
     default:
       throw new UnhandledVariantError({ subject: "bus payload", value: payload satisfies never });
+  }
+}
+
+/**
+ * Id of a CCTP transfer event: the transfer and the step; a hold (and its resume) also by stage and hold
+ * number, a failure by stage (a transfer fails at most once per stage).
+ */
+function cctpTransferIdOf(payload: CctpTransferEvent): string {
+  const base = `cctp:${payload.transferId}:${payload.event}`;
+  switch (payload.event) {
+    case "held":
+    case "resumed":
+      return `${base}:${payload.stage}:${payload.hold}`;
+    case "failed":
+      return `${base}:${payload.stage}`;
+    case "burned":
+    case "attested":
+    case "received":
+    case "already_received":
+      return base;
+    default:
+      throw new UnhandledVariantError({ subject: "cctp transfer event", value: payload satisfies never });
   }
 }
 

@@ -5,7 +5,13 @@
  */
 import { z } from "zod";
 import type { Address, Hex } from "../engine/types.ts";
-import type { AdminActionName, AdminActionOutcome, MessageType } from "./types.ts";
+import type {
+  AdminActionName,
+  AdminActionOutcome,
+  ComplianceOperation,
+  ComplianceReasonCode,
+  MessageType,
+} from "./types.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Primitives
@@ -83,7 +89,20 @@ export const supplyObservedSchema = z.strictObject({
   tokenDecimals: decimals,
   block: blockRefSchema,
   logIndex: logIndex.optional(),
+  /** Signed cross-chain transfer flow of this log (raw token units); absent for non-bridge logs. */
+  bridged: bigintCodec.optional(),
   source: observationSource,
+});
+
+export const bridgeBaselineSchema = z.strictObject({
+  type: z.literal("bridge.baseline"),
+  assetId: nonEmpty,
+  chainId,
+  token: addressSchema,
+  tokenDecimals: decimals,
+  flow: bigintCodec,
+  fromBlock: uintCodec,
+  block: blockRefSchema,
 });
 
 export const blockReorgedSchema = z.strictObject({
@@ -170,6 +189,7 @@ const decisionFigures = {
   ratioBps: uintCodec,
   requiredReserves: uintCodec,
   perChain: z.array(z.strictObject({ chainId, supply: uintCodec })),
+  inFlight: bigintCodec,
 };
 
 const noFigure = z.undefined().optional();
@@ -211,6 +231,7 @@ export const decisionSchema = z.discriminatedUnion("type", [
     ratioBps: noFigure,
     requiredReserves: noFigure,
     perChain: noFigure,
+    inFlight: noFigure,
   }),
 ]);
 
@@ -417,6 +438,221 @@ export const adminActionSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
+// Compliance decisions (keeper/bus/types.ts ComplianceDecisionMade)
+// ---------------------------------------------------------------------------------------------
+
+export const COMPLIANCE_OPERATIONS = [
+  "mint",
+  "redeem",
+  "transfer",
+] as const satisfies readonly ComplianceOperation[];
+
+/** Every reason code, in the stable order decisions list them. */
+export const COMPLIANCE_REASON_CODES = [
+  "UNKNOWN_ASSET",
+  "BREAKER_PAUSED",
+  "PROVIDER_UNAVAILABLE",
+  "NO_RECORD",
+  "RECORD_EXPIRED",
+  "RECORD_TOO_OLD",
+  "JURISDICTION_BLOCKED",
+  "JURISDICTION_NOT_ALLOWED",
+  "IP_JURISDICTION_BLOCKED",
+  "IP_JURISDICTION_NOT_ALLOWED",
+  "KYC_TIER_TOO_LOW",
+  "QUALIFIED_PARTY_REQUIRED",
+] as const satisfies readonly ComplianceReasonCode[];
+
+const countryCode = z.string().regex(/^[A-Z]{2}$/, { error: "expected an ISO 3166-1 alpha-2 code" });
+
+export const complianceDecisionSchema = z.strictObject({
+  type: z.literal("compliance.decision"),
+  decisionId: z.string().min(1).max(128),
+  assetId: nonEmpty,
+  account: addressSchema,
+  operation: z.enum(COMPLIANCE_OPERATIONS),
+  amount: uintCodec,
+  allowed: z.boolean(),
+  reasons: z.array(z.enum(COMPLIANCE_REASON_CODES)).max(COMPLIANCE_REASON_CODES.length),
+  recordId: z.string().min(1).max(128).optional(),
+  kycTier: z.int().min(0).max(255).optional(),
+  jurisdiction: countryCode.optional(),
+  qualifiedParty: z.boolean().optional(),
+  ipCountry: countryCode.optional(),
+  rulesHash: z.string().regex(/^[0-9a-f]{16}$/, { error: "expected 16 hex digits" }),
+  pausedChainIds: z.array(chainId),
+  origin: z.enum(["api", "onramp"]),
+  decidedAt: z.iso.datetime({ offset: true }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// CCTP transfer lifecycle (keeper/bus/types.ts CctpTransferEvent)
+// ---------------------------------------------------------------------------------------------
+
+const cctpDomain = z.int().min(0).max(0xffff_ffff);
+const cctpStage = z.enum(["burn", "attestation", "receive"]);
+const cctpCommon = {
+  type: z.literal("cctp.transfer"),
+  transferId: z.string().min(1).max(256),
+  assetId: nonEmpty,
+  version: z.union([z.literal(1), z.literal(2)]),
+  speed: z.enum(["fast", "standard"]),
+  sourceChainId: chainId,
+  destinationChainId: chainId,
+  sourceDomain: cctpDomain,
+  destinationDomain: cctpDomain,
+  amount: uintCodec,
+};
+/** V2: a bytes32 nonce; V1: a uint64 as a decimal string. */
+const cctpNonce = z.string().regex(/^(0x[0-9a-fA-F]{64}|0|[1-9][0-9]{0,19})$/, {
+  error: "expected a 32-byte hex nonce or a decimal uint64",
+});
+
+export const cctpTransferSchema = z.discriminatedUnion("event", [
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("burned"),
+    burnTxHash: hashSchema,
+    blockNumber: uintCodec,
+    logIndex,
+    sourceMessageHash: hashSchema,
+    maxFee: uintCodec,
+    hook: z.boolean(),
+  }),
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("attested"),
+    burnTxHash: hashSchema,
+    nonce: cctpNonce,
+    messageHash: hashSchema,
+    feeExecuted: uintCodec,
+    finalityThresholdExecuted: z.int().min(0).max(0xffff_ffff),
+    polls: z.int().min(0),
+    waitMs: z.number().min(0),
+  }),
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("received"),
+    burnTxHash: hashSchema,
+    nonce: cctpNonce,
+    receiveTxHash: hashSchema,
+    blockNumber: uintCodec,
+    received: uintCodec,
+    fee: uintCodec,
+    via: z.enum(["transmitter", "hook_executor"]),
+  }),
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("already_received"),
+    burnTxHash: hashSchema,
+    nonce: cctpNonce,
+  }),
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("held"),
+    stage: cctpStage,
+    pausedChainIds: z.array(chainId),
+    hold: z.int().positive(),
+    burnTxHash: hashSchema.optional(),
+  }),
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("resumed"),
+    stage: cctpStage,
+    hold: z.int().positive(),
+    heldMs: z.number().min(0),
+    burnTxHash: hashSchema.optional(),
+  }),
+  z.strictObject({
+    ...cctpCommon,
+    event: z.literal("failed"),
+    stage: cctpStage,
+    reason: z.string().min(1).max(4_000),
+    code: z.string().optional(),
+    burnTxHash: hashSchema.optional(),
+  }),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Custody (keeper/bus/types.ts CustodyAttestationChecked, CustodyHealthChanged, ReserveSources*)
+// ---------------------------------------------------------------------------------------------
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, { error: "expected 64 lowercase hex characters" });
+
+export const custodyAttestationCheckedSchema = z.strictObject({
+  type: z.literal("custody.attestation_checked"),
+  assetId: nonEmpty,
+  url: z.url({ protocol: /^https?$/, error: "expected an http or https URL" }).max(2_048),
+  auditor: z.string().min(1).max(200),
+  periodStart: uintCodec,
+  periodEnd: uintCodec,
+  source: z.enum(["config", "report"]),
+  outcome: z.enum(["verified", "hash_mismatch", "unreachable", "too_large"]),
+  expectedSha256: sha256Hex,
+  actualSha256: sha256Hex.optional(),
+  bytes: z.int().min(0).optional(),
+  httpStatus: z.int().min(100).max(599).optional(),
+  detail: z.string().min(1).max(500).optional(),
+  checkedAt: uintCodec,
+  bucket: uintCodec,
+});
+
+export const custodyHealthSchema = z.strictObject({
+  type: z.literal("custody.health"),
+  assetId: nonEmpty,
+  status: z.enum(["healthy", "warning", "unhealthy"]),
+  provider: z.enum(["up", "down"]),
+  report: z.enum(["fresh", "stale", "invalid", "missing"]),
+  soc: z.enum(["valid", "expiring", "expired", "missing"]),
+  custodian: z.string().min(1).max(200).optional(),
+  reportAsOf: uintCodec.optional(),
+  reportAgeSeconds: bigintCodec.optional(),
+  socExpiresAt: uintCodec.optional(),
+  reasons: z.array(z.string().min(1).max(500)).max(10),
+  checkedAt: uintCodec,
+});
+
+const reserveSourcesFigures = {
+  assetId: nonEmpty,
+  custodian: z.string().min(1).max(200),
+  decimals,
+  custodianAmount: uintCodec,
+  porAmount: uintCodec,
+  difference: uintCodec,
+  diffBps: uintCodec,
+  toleranceBps: uintCodec,
+  direction: z.enum(["custodian_below", "custodian_above", "equal"]),
+  custodianAsOf: uintCodec,
+  porUpdatedAt: uintCodec,
+  porRoundId: uintCodec,
+  porChainId: chainId,
+  comparedAt: uintCodec,
+};
+
+export const reserveSourcesDisagreeSchema = z.strictObject({
+  type: z.literal("reserve.sources_disagree"),
+  ...reserveSourcesFigures,
+  action: z.enum(["alert", "pause"]),
+});
+
+export const reserveSourcesAgreeSchema = z.strictObject({
+  type: z.literal("reserve.sources_agree"),
+  ...reserveSourcesFigures,
+});
+
+export const reserveSourcesNotComparableSchema = z.strictObject({
+  type: z.literal("reserve.sources_not_comparable"),
+  assetId: nonEmpty,
+  reason: z.enum(["as_of_skew", "por_answer_not_positive"]),
+  custodianAsOf: uintCodec,
+  porUpdatedAt: uintCodec,
+  porRoundId: uintCodec,
+  skewSeconds: uintCodec,
+  maxAsOfSkewSeconds: uintCodec,
+  comparedAt: uintCodec,
+});
+
+// ---------------------------------------------------------------------------------------------
 // Checkpoint
 // ---------------------------------------------------------------------------------------------
 
@@ -438,6 +674,7 @@ export const checkpointSchema = z.strictObject({
 export const PAYLOAD_SCHEMAS = {
   "reserve.observed": reserveObservedSchema,
   "supply.observed": supplyObservedSchema,
+  "bridge.baseline": bridgeBaselineSchema,
   "block.reorged": blockReorgedSchema,
   "feed.heartbeat_missed": feedHeartbeatMissedSchema,
   "clock.tick": clockTickSchema,
@@ -451,6 +688,13 @@ export const PAYLOAD_SCHEMAS = {
   "pause.already_paused": pauseAlreadyPausedSchema,
   "pause.failed": pauseFailedSchema,
   "admin.action": adminActionSchema,
+  "compliance.decision": complianceDecisionSchema,
+  "cctp.transfer": cctpTransferSchema,
+  "custody.attestation_checked": custodyAttestationCheckedSchema,
+  "custody.health": custodyHealthSchema,
+  "reserve.sources_disagree": reserveSourcesDisagreeSchema,
+  "reserve.sources_agree": reserveSourcesAgreeSchema,
+  "reserve.sources_not_comparable": reserveSourcesNotComparableSchema,
   "keeper.checkpoint": checkpointSchema,
 } as const satisfies Record<MessageType, z.ZodType>;
 

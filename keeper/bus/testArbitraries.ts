@@ -12,7 +12,13 @@ import type {
   SupplyInput,
 } from "../engine/types.ts";
 import type { ArgValue } from "./schemas.ts";
-import type { BreakerObserved, BusPayload, Checkpoint, PauseLifecycleEvent } from "./types.ts";
+import type {
+  BreakerObserved,
+  BusPayload,
+  CctpTransferEvent,
+  Checkpoint,
+  PauseLifecycleEvent,
+} from "./types.ts";
 
 /** fc.record with plain prototypes (decoded values have Object.prototype; toStrictEqual compares it). */
 function rec<T>(
@@ -81,6 +87,7 @@ const supplyObserved = rec(
     tokenDecimals: arbDecimals,
     block: arbBlockRef,
     logIndex: arbLogIndex,
+    bridged: arbInt,
     source: arbSource,
   },
   {
@@ -105,6 +112,16 @@ export const arbObservation: fc.Arbitrary<Observation> = fc.oneof(
     now: arbUint,
   }),
   rec({ type: fc.constant("clock.tick" as const), now: arbUint }),
+  rec({
+    type: fc.constant("bridge.baseline" as const),
+    assetId: arbAssetId,
+    chainId: arbChainId,
+    token: arbAddress,
+    tokenDecimals: arbDecimals,
+    flow: arbInt,
+    fromBlock: arbUint,
+    block: arbBlockRef,
+  }),
 );
 
 const arbReason: fc.Arbitrary<DecisionReason> = fc.oneof(
@@ -172,6 +189,7 @@ const figures = rec({
   ratioBps: arbUint,
   requiredReserves: arbUint,
   perChain: fc.array(rec({ chainId: arbChainId, supply: arbUint }), { maxLength: 3 }),
+  inFlight: arbInt,
 });
 
 export const arbDecision: fc.Arbitrary<Decision> = fc.oneof(
@@ -204,6 +222,7 @@ export const arbDecision: fc.Arbitrary<Decision> = fc.oneof(
     ratioBps: undefined,
     requiredReserves: undefined,
     perChain: undefined,
+    inFlight: undefined,
   })),
 );
 
@@ -342,11 +361,100 @@ export const arbPauseEvent: fc.Arbitrary<PauseLifecycleEvent> = fc.oneof(
     ),
 );
 
+const cctpCommon = rec({
+  type: fc.constant("cctp.transfer" as const),
+  transferId: fc.string({ minLength: 1, maxLength: 40 }),
+  assetId: fc.constantFrom("dusd", "usdc"),
+  version: fc.constantFrom(1 as const, 2 as const),
+  speed: fc.constantFrom("fast" as const, "standard" as const),
+  sourceChainId: arbChainId,
+  destinationChainId: arbChainId,
+  sourceDomain: fc.integer({ min: 0, max: 0xffff_ffff }),
+  destinationDomain: fc.integer({ min: 0, max: 0xffff_ffff }),
+  amount: arbUint,
+});
+const arbCctpNonce = fc.oneof(arbHash, fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String));
+const arbCctpStage = fc.constantFrom("burn" as const, "attestation" as const, "receive" as const);
+
+/** cctp.transfer events (keeper/cctp/transfer), one arbitrary per `event`. */
+export const arbCctpTransfer: fc.Arbitrary<CctpTransferEvent> = fc.oneof(
+  fc
+    .tuple(cctpCommon, arbHash, arbUint, arbLogIndex, arbHash, arbUint, fc.boolean())
+    .map(([c, burnTxHash, blockNumber, logIndex, sourceMessageHash, maxFee, hook]) => ({
+      ...c,
+      event: "burned" as const,
+      burnTxHash,
+      blockNumber,
+      logIndex,
+      sourceMessageHash,
+      maxFee,
+      hook,
+    })),
+  fc
+    .tuple(
+      cctpCommon,
+      arbHash,
+      arbCctpNonce,
+      arbHash,
+      arbUint,
+      fc.constantFrom(1000, 2000),
+      fc.nat(),
+      fc.nat(),
+    )
+    .map(([c, burnTxHash, nonce, messageHash, feeExecuted, finalityThresholdExecuted, polls, waitMs]) => ({
+      ...c,
+      event: "attested" as const,
+      burnTxHash,
+      nonce,
+      messageHash,
+      feeExecuted,
+      finalityThresholdExecuted,
+      polls,
+      waitMs,
+    })),
+  fc
+    .tuple(cctpCommon, arbHash, arbCctpNonce, arbHash, arbUint, arbUint, arbUint)
+    .map(([c, burnTxHash, nonce, receiveTxHash, blockNumber, received, fee]) => ({
+      ...c,
+      event: "received" as const,
+      burnTxHash,
+      nonce,
+      receiveTxHash,
+      blockNumber,
+      received,
+      fee,
+      via: "transmitter" as const,
+    })),
+  fc
+    .tuple(cctpCommon, arbHash, arbCctpNonce)
+    .map(([c, burnTxHash, nonce]) => ({ ...c, event: "already_received" as const, burnTxHash, nonce })),
+  fc
+    .tuple(cctpCommon, arbCctpStage, fc.array(arbChainId, { maxLength: 3 }), fc.integer({ min: 1, max: 100 }))
+    .map(([c, stage, pausedChainIds, hold]) => ({
+      ...c,
+      event: "held" as const,
+      stage,
+      pausedChainIds,
+      hold,
+    })),
+  fc
+    .tuple(cctpCommon, arbCctpStage, fc.integer({ min: 1, max: 100 }), fc.nat(), optional(arbHash))
+    .map(([c, stage, hold, heldMs, burnTxHash]) =>
+      compact({ ...c, event: "resumed" as const, stage, hold, heldMs, burnTxHash }),
+    ),
+  fc
+    .tuple(cctpCommon, arbCctpStage, fc.string({ minLength: 1, maxLength: 80 }), optional(arbHash))
+    .map(([c, stage, reason, burnTxHash]) =>
+      compact({ ...c, event: "failed" as const, stage, reason, burnTxHash }),
+    ),
+);
+
 export const arbBusPayload: fc.Arbitrary<BusPayload> = fc.oneof(
   arbObservation,
   arbDecision,
   arbBreakerObserved,
   arbPauseEvent,
+  arbCctpTransfer,
 );
 
 export const arbCheckpoint: fc.Arbitrary<Checkpoint> = rec(
@@ -436,6 +544,7 @@ export function sampleBreach(assetId: string, decidedAt: bigint): Decision {
     ratioBps: 9_000n,
     requiredReserves: 1_010n * 10n ** 18n,
     perChain: [{ chainId: 31337, supply: 1_000n * 10n ** 18n }],
+    inFlight: 0n,
   };
 }
 

@@ -43,6 +43,7 @@ describe("topics", () => {
     expect(routed).toEqual({
       "reserve.observed": "observations",
       "supply.observed": "observations",
+      "bridge.baseline": "observations",
       "block.reorged": "observations",
       "feed.heartbeat_missed": "observations",
       "clock.tick": "observations",
@@ -56,6 +57,13 @@ describe("topics", () => {
       "pause.already_paused": "breakerEvents",
       "pause.failed": "breakerEvents",
       "admin.action": "adminActions",
+      "compliance.decision": "complianceDecisions",
+      "cctp.transfer": "cctpTransfers",
+      "custody.attestation_checked": "custodyEvents",
+      "custody.health": "custodyEvents",
+      "reserve.sources_disagree": "decisions",
+      "reserve.sources_agree": "decisions",
+      "reserve.sources_not_comparable": "decisions",
       "keeper.checkpoint": "checkpoints",
     });
   });

@@ -9,6 +9,9 @@ Commands:
   check-config --config f [--json] [--print]   validate a keeper config, reporting every problem
   devnet …   local two-chain devnet: up, down, status, set-reserves, mint, burn, trip, unpause, demo
   admin …    breaker administration: status, pause, M-of-N unpause and signer changes, keystores
+  compliance …  KYC/geofence/QP gating: serve (API, gate sync, on-ramp), check, sync, devnet-config
+  cctp …     CCTP: transfer, resume, attestation-service (devnet); decode <hex>, verify an attestation
+  custody …  custody service: serve (custodian reports, attestation links, health, dual-source check), attestations verify
   help       this text
 
 Exit codes: 0 success, 1 failure (the reason is printed on stderr), 2 bad command line.`;
@@ -29,6 +32,12 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./checkConfig.ts")).runCheckConfig(rest);
       case "admin":
         return await (await import("./admin/index.ts")).runAdmin(rest);
+      case "compliance":
+        return await (await import("./compliance.ts")).runCompliance(rest);
+      case "cctp":
+        return await (await import("./cctp.ts")).runCctp(rest);
+      case "custody":
+        return await (await import("./custody.ts")).runCustody(rest);
       case undefined:
       case "help":
       case "--help":
@@ -65,6 +74,10 @@ async function usageOf(command: string | undefined): Promise<string> {
       return (await import("./run.ts")).RUN_USAGE;
     case "replay":
       return (await import("./replay.ts")).REPLAY_USAGE;
+    case "cctp":
+      return (await import("./cctp.ts")).CCTP_USAGE;
+    case "custody":
+      return (await import("./custody.ts")).CUSTODY_USAGE;
     default:
       return USAGE;
   }

@@ -69,6 +69,25 @@ function manifest(): DevnetManifest {
     ],
     accounts: { keeper: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" },
     unpause: { signers: ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"], threshold: 1 },
+    cctp: {
+      chains: [
+        {
+          chain: "home",
+          domain: 0,
+          transmitterV2: "0x000000000000000000000000000000000000aa01",
+          messengerV2: "0x000000000000000000000000000000000000aa02",
+          transmitterV1: "0x000000000000000000000000000000000000aa03",
+          messengerV1: "0x000000000000000000000000000000000000aa04",
+          tokenMinter: "0x000000000000000000000000000000000000aa05",
+          hookExecutor: "0x000000000000000000000000000000000000aa06",
+          treasury: "0x000000000000000000000000000000000000aa07",
+          usdc: "0x000000000000000000000000000000000000aa08",
+          deployedAtBlock: 9,
+        },
+      ],
+      attesters: ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"],
+      threshold: 1,
+    },
   };
 }
 
@@ -81,7 +100,7 @@ afterAll(async () => {
 });
 
 describe("configFromDevnetManifest", () => {
-  it("builds a valid config: both chains with ws URLs, the feed proxy on home, deployments with deployedAtBlock", () => {
+  it("builds a valid config: both chains with ws URLs, the feed proxy on home, deployments with deployedAtBlock and the chain's CCTP messengers", () => {
     const config = configFromDevnetManifest(manifest());
     expect(config.chains.map((c) => [c.name, c.id, c.rpc.http, c.rpc.ws])).toEqual([
       ["home", 31337, "http://127.0.0.1:8545", "ws://127.0.0.1:8545"],
@@ -96,12 +115,22 @@ describe("configFromDevnetManifest", () => {
         token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
         breaker: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
         verifier: "0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9",
+        gate: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+        minter: "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707",
+        redeemer: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9",
+        cctpMessengers: [
+          "0x000000000000000000000000000000000000aA02",
+          "0x000000000000000000000000000000000000aa04",
+        ],
         deployedAtBlock: 3n,
       },
       {
         chain: "remote",
         token: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6",
         breaker: "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318",
+        gate: "0x610178dA211FEF7D417bC0e6FeD39F05609AD788",
+        redeemer: "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e",
+        cctpMessengers: [],
         deployedAtBlock: 7n,
       },
     ]);

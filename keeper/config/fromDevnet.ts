@@ -30,10 +30,17 @@ function merge(base: unknown, over: unknown): unknown {
 /** Name of the generated file, next to the manifest (deployments/devnet.keeper.yaml by default). */
 export const DEVNET_KEEPER_CONFIG_NAME = "devnet.keeper.yaml";
 
+/** The chain's CCTP messengers (V2, V1) from the manifest: their transfers count as in flight. */
+function cctpMessengersOf(manifest: DevnetManifest, chain: string): string[] {
+  const c = manifest.cctp?.chains.find((x) => x.chain === chain);
+  return c ? [c.messengerV2, c.messengerV1] : [];
+}
+
 /**
  * The config document (file form) for a devnet manifest: every chain with its HTTP and WebSocket
  * URL, every asset with its feed proxy on the feed chain and a deployment per chain (token, breaker,
- * verifier where deployed, deployedAtBlock), the manifest's heartbeat and margin, signer `env`
+ * verifier and minter where deployed, gate, redeemer, CCTP messengers, deployedAtBlock), the manifest's heartbeat and
+ * margin, signer `env`
  * (RESERVE_KEEPER_SIGNER_KEY: devnet only) and the in-process bus.
  */
 export function devnetKeeperConfigDocument(
@@ -58,6 +65,10 @@ export function devnetKeeperConfigDocument(
         token: c.token,
         breaker: c.breaker,
         ...(c.verifier ? { verifier: c.verifier } : {}),
+        gate: c.gate,
+        ...(c.minter ? { minter: c.minter } : {}),
+        redeemer: c.redeemer,
+        cctpMessengers: cctpMessengersOf(manifest, c.chain),
         deployedAtBlock: c.deployedAtBlock,
       })),
     };

@@ -2,6 +2,9 @@ import { getAddress, parseUnits } from "viem";
 import { z } from "zod";
 import type { FeeConfig } from "../actions/fees.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
+import { cctpConfigSchema } from "../cctp/config.ts";
+import { complianceConfigSchema } from "../consumers/compliance/config.ts";
+import { custodyConfigSchema } from "../consumers/custody/config.ts";
 import type { Address, Policy } from "../engine/types.ts";
 import { validatePolicy } from "../engine/validatePolicy.ts";
 
@@ -182,6 +185,16 @@ const deploymentSchema = z.strictObject({
   token: describe(addressSchema, "The asset's token on this chain (totalSupply is read here)."),
   breaker: describe(addressSchema, "The asset's ReserveCircuitBreaker on this chain (the keeper pauses it)."),
   verifier: describe(addressSchema.optional(), "ReserveVerifier on this chain, if any (optional)."),
+  gate: describe(addressSchema.optional(), "ComplianceGate on this chain, if any (compliance service)."),
+  minter: describe(
+    addressSchema.optional(),
+    "StablecoinMinter (Secure Mint) on this chain, if any (compliance on-ramp).",
+  ),
+  redeemer: describe(addressSchema.optional(), "StablecoinRedeemer on this chain, if any (optional)."),
+  cctpMessengers: describe(
+    z.array(addressSchema).max(8).prefault([]),
+    "CCTP TokenMessengers (V1/V2) that burn and mint the token on this chain: their transfers count as in flight, not as supply changes.",
+  ),
   deployedAtBlock: describe(
     bigIntIn(0, Number.MAX_SAFE_INTEGER).optional(),
     "Block the contracts were deployed at: where backfill starts when there is no checkpoint.",
@@ -502,6 +515,18 @@ const baseSchema = z
     checkpoint: checkpointSchema.prefault({}),
     telemetry: telemetrySchema.prefault({}),
     alerts: alertsConfigSchema.prefault({}),
+    compliance: describe(
+      complianceConfigSchema.optional(),
+      "The compliance service (reserve-keeper compliance serve); absent: not configured.",
+    ),
+    cctp: describe(
+      cctpConfigSchema.optional(),
+      "CCTP transfers (reserve-keeper cctp …): attestation API, attesters, CCTP contracts per chain; absent: not configured.",
+    ),
+    custody: describe(
+      custodyConfigSchema.optional(),
+      "The custody service (reserve-keeper custody serve): custodian reports, attestation links, dual-source reserve check; absent: not configured.",
+    ),
   })
   .superRefine(crossCheck, { when: () => true });
 

@@ -47,6 +47,7 @@ describe("createAssetState", () => {
         { chainId: MAINNET, observation: undefined },
         { chainId: BASE, observation: undefined },
       ],
+      inFlight: 0n,
     });
   });
 

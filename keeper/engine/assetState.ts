@@ -1,5 +1,13 @@
 import { InvalidArgumentError } from "../internal/errors.ts";
-import type { Address, AssetSnapshot, ReserveObserved, SupplyObserved } from "./types.ts";
+import type { Address, AssetSnapshot, BlockRef, ReserveObserved, SupplyObserved } from "./types.ts";
+
+/** One bridge flow (a mint/burn log of a cross-chain transfer), at CANONICAL_DECIMALS, signed. */
+export type BridgeFlow = {
+  /** Block hash + log index: the same log delivered twice counts once. */
+  readonly id: string;
+  readonly block: BlockRef;
+  readonly amount: bigint;
+};
 
 /** Observations kept per chain and kind, oldest first, so reorgs can be undone. */
 export type ChainHistory = {
@@ -9,6 +17,15 @@ export type ChainHistory = {
   readonly reserves: readonly ReserveObserved[];
   /** Accepted supply readings (only on supply chains), strictly increasing (block, logIndex). */
   readonly supplies: readonly SupplyObserved[];
+  /**
+   * Bridge flows of this chain: the baseline (flows up to `baseline.block`, read at start), flows
+   * that are final (folded into `finalFlow`) and recent ones that a reorg may still remove.
+   */
+  readonly bridge: {
+    readonly baseline: { readonly block: BlockRef; readonly amount: bigint } | undefined;
+    readonly finalFlow: bigint;
+    readonly flows: readonly BridgeFlow[];
+  };
 };
 
 /**
@@ -39,7 +56,12 @@ export type CreateAssetStateArgs = {
 
 export const DEFAULT_MAX_HISTORY = 1024;
 
-const EMPTY_HISTORY: ChainHistory = { head: undefined, reserves: [], supplies: [] };
+export const EMPTY_HISTORY: ChainHistory = {
+  head: undefined,
+  reserves: [],
+  supplies: [],
+  bridge: { baseline: undefined, finalFlow: 0n, flows: [] },
+};
 
 /** The empty view of one asset: nothing observed yet (decide answers `unknown`). */
 export function createAssetState({
@@ -82,9 +104,15 @@ export function createAssetState({
   };
 }
 
-/** Latest accepted reserve round and latest supply per configured chain — decide's input. */
+/** Latest accepted reserve round, latest supply per configured chain and the in-flight sum — decide's input. */
 export function readAssetSnapshot(state: AssetState): AssetSnapshot {
+  let inFlight = 0n;
+  for (const { bridge } of state.chains.values()) {
+    inFlight += (bridge.baseline?.amount ?? 0n) + bridge.finalFlow;
+    for (const flow of bridge.flows) inFlight += flow.amount;
+  }
   return {
+    inFlight,
     assetId: state.assetId,
     reserve: state.chains.get(state.feed.chainId)?.reserves.at(-1),
     supplies: state.supplyChainIds.map((chainId) => ({

@@ -30,6 +30,7 @@ describe("computeDelta", () => {
         { chainId: 1, supply: 600_000n * E18 },
         { chainId: 8453, supply: 300_000n * E18 },
       ],
+      inFlight: 0n,
     });
   });
 

@@ -22,6 +22,11 @@ export type ComputeDeltaArgs = {
   }[];
   /** Margin on top of supply for requiredReserves (>= 0). */
   readonly marginBps: bigint;
+  /**
+   * Cross-chain transfers in flight at CANONICAL_DECIMALS (signed; default 0): burned on one chain,
+   * not yet minted on another. Added to supply (what holders are owed); supply never goes below 0.
+   */
+  readonly inFlight?: bigint;
 };
 
 /**
@@ -30,7 +35,7 @@ export type ComputeDeltaArgs = {
  * Throws InvalidReserveAnswerError if answer <= 0, InvalidArgumentError for a negative supply,
  * a duplicate chain or a negative margin, InvalidDecimalsError for decimals outside 0..36.
  */
-export function computeDelta({ reserves, supplies, marginBps }: ComputeDeltaArgs): Delta {
+export function computeDelta({ reserves, supplies, marginBps, inFlight = 0n }: ComputeDeltaArgs): Delta {
   if (reserves.answer <= 0n) throw new InvalidReserveAnswerError({ answer: reserves.answer });
   if (marginBps < 0n) {
     throw new InvalidArgumentError({ name: "marginBps", reason: "must be >= 0", value: marginBps });
@@ -56,7 +61,8 @@ export function computeDelta({ reserves, supplies, marginBps }: ComputeDeltaArgs
     }
     return { chainId, supply: normalizeAmount(totalSupply, decimals, CANONICAL_DECIMALS, "up") };
   });
-  const supply = perChain.reduce((sum, chain) => sum + chain.supply, 0n);
+  const onChains = perChain.reduce((sum, chain) => sum + chain.supply, 0n);
+  const supply = onChains + inFlight < 0n ? 0n : onChains + inFlight;
 
   const rawRatio = supply === 0n ? MAX_RATIO_BPS : (normalisedReserves * BPS) / supply;
   const scaled = supply * (BPS + marginBps);
@@ -69,5 +75,6 @@ export function computeDelta({ reserves, supplies, marginBps }: ComputeDeltaArgs
     ratioBps: rawRatio > MAX_RATIO_BPS ? MAX_RATIO_BPS : rawRatio,
     requiredReserves,
     perChain,
+    inFlight,
   };
 }

@@ -93,6 +93,7 @@ export function decide({ state, asset, policy, now }: DecideArgs): DecideResult 
         ratioBps: undefined,
         requiredReserves: undefined,
         perChain: undefined,
+        inFlight: undefined,
       },
       nextState: { lastType: "unknown", level: state?.level },
     };
@@ -112,6 +113,7 @@ export function decide({ state, asset, policy, now }: DecideArgs): DecideResult 
           ],
     ),
     marginBps: policy.marginBps,
+    inFlight: asset.inFlight,
   });
 
   const rawAge = now - reserve.updatedAt;

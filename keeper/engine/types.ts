@@ -56,7 +56,33 @@ export type SupplyObserved = {
   readonly block: BlockRef;
   /** Set for event-derived values (state right after that log); absent = state at end of block. */
   readonly logIndex?: number;
+  /**
+   * Cross-chain transfer flow this log carries (raw token units, signed), set only on mint/burn logs
+   * of a bridge transaction (CCTP): +amount for a burn into a transfer (now in flight), −amount for a
+   * mint out of one. The engine folds it into the asset's in-flight amount together with this
+   * reading, so a transfer never looks like a supply drop or a double count.
+   */
+  readonly bridged?: bigint;
   readonly source: ObservationSource;
+};
+
+/**
+ * Bridge flows of one chain before the keeper's start position, summed (raw token units, signed:
+ * burns into transfers minus mints out of them, over [fromBlock, block]). Emitted by backfill at start
+ * so transfers burned before a restart and received after it are counted exactly once.
+ */
+export type BridgeBaseline = {
+  readonly type: "bridge.baseline";
+  readonly assetId: string;
+  readonly chainId: number;
+  readonly token: Address;
+  readonly tokenDecimals: number;
+  /** Signed sum of burns into minus mints out of cross-chain transfers. */
+  readonly flow: bigint;
+  /** First block summed. */
+  readonly fromBlock: bigint;
+  /** Last block summed: flows of later blocks arrive on supply readings. */
+  readonly block: BlockRef;
 };
 
 /** Blocks that left the canonical chain; observations made in them must be retracted. */
@@ -84,7 +110,13 @@ export type ClockTick = {
   readonly now: bigint;
 };
 
-export type Observation = ReserveObserved | SupplyObserved | BlockReorged | FeedHeartbeatMissed | ClockTick;
+export type Observation =
+  | ReserveObserved
+  | SupplyObserved
+  | BridgeBaseline
+  | BlockReorged
+  | FeedHeartbeatMissed
+  | ClockTick;
 export type ObservationType = Observation["type"];
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +167,11 @@ export type Delta = {
   /** ceil(supply * (10_000 + marginBps) / 10_000). */
   readonly requiredReserves: bigint;
   readonly perChain: readonly ChainSupply[];
+  /**
+   * Burned on a source chain, not yet minted on the destination (cross-chain transfers in flight),
+   * already included in `supply`. Signed: negative while a mint was seen before its burn.
+   */
+  readonly inFlight: bigint;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +250,7 @@ type DecisionFigures = {
   readonly ratioBps: bigint;
   readonly requiredReserves: bigint;
   readonly perChain: readonly ChainSupply[];
+  readonly inFlight: bigint;
 };
 
 export type HealthyDecision = DecisionCommon &
@@ -241,6 +279,7 @@ export type UnknownDecision = DecisionCommon & {
   readonly ratioBps: undefined;
   readonly requiredReserves: undefined;
   readonly perChain: undefined;
+  readonly inFlight: undefined;
 };
 
 export type Decision = HealthyDecision | WarningDecision | BreachDecision | StaleDecision | UnknownDecision;
@@ -267,4 +306,6 @@ export type AssetSnapshot = {
     readonly chainId: number;
     readonly observation: SupplyObserved | undefined;
   }[];
+  /** Cross-chain transfers in flight (CANONICAL_DECIMALS, signed); absent = 0 (no bridges). */
+  readonly inFlight?: bigint;
 };

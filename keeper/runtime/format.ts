@@ -13,5 +13,6 @@ export function describeDecision(d: Decision): string {
   if (d.ratioBps === undefined) return `${d.type} (${d.reasons.map((r) => r.type).join(", ") || "no data"})`;
   const pct = (Number(d.ratioBps) / 100).toFixed(2);
   const fmt = (v: bigint) => toWholeTokens(v).toLocaleString("en-US", { maximumFractionDigits: 2 });
-  return `${d.type}: reserves ${fmt(d.reserves)} vs supply ${fmt(d.supply)} (ratio ${pct}%, delta ${fmt(d.delta)})${d.shouldPause ? ", PAUSE" : ""}`;
+  const inFlight = d.inFlight === 0n ? "" : ` incl. ${fmt(d.inFlight)} in flight`;
+  return `${d.type}: reserves ${fmt(d.reserves)} vs supply ${fmt(d.supply)}${inFlight} (ratio ${pct}%, delta ${fmt(d.delta)})${d.shouldPause ? ", PAUSE" : ""}`;
 }

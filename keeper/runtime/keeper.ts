@@ -153,7 +153,8 @@ export function createKeeper(args: CreateKeeperArgs) {
         break;
       }
       case "reserve.observed":
-      case "supply.observed": {
+      case "supply.observed":
+      case "bridge.baseline": {
         const a = assets.find((x) => x.config.id === event.assetId);
         if (!a) return;
         if (publish) out.push({ payload: event });
@@ -211,6 +212,7 @@ export function createKeeper(args: CreateKeeperArgs) {
       metrics.reserves.set({ asset }, toWholeTokens(decision.reserves));
       for (const c of decision.perChain)
         metrics.supply.set({ asset, chain: String(c.chainId) }, toWholeTokens(c.supply));
+      metrics.supplyInFlight.set({ asset }, toWholeTokens(decision.inFlight));
     }
     const reserve = decision.inputs.reserve;
     if (reserve) metrics.feedAgeSeconds.set({ asset }, Number(now() - reserve.updatedAt));
@@ -525,6 +527,7 @@ export function createKeeper(args: CreateKeeperArgs) {
           metrics,
           startBlock: heads.get(chain.id),
           maxLogRange: chain.maxLogRange,
+          bridgeMessengers: d.cctpMessengers,
         }),
       }));
       const breakers = deployments.map(({ d, chain }) => ({
@@ -595,6 +598,7 @@ export function createKeeper(args: CreateKeeperArgs) {
           feed: chainId === feedChainId ? { proxy: a.config.feed.proxy } : undefined,
           token: d.token,
           breaker: d.breaker,
+          bridge: { messengers: d.cctpMessengers, fromBlock: d.deployedAtBlock ?? startFrom.get(chainId)! },
           emit: backfillEmit,
           logger,
           metrics,
@@ -605,9 +609,10 @@ export function createKeeper(args: CreateKeeperArgs) {
       // The baseline read at the checkpoint block is state, not news: publish it only on a first start.
       const e = item.event;
       const baseline =
-        (e.type === "reserve.observed" || e.type === "supply.observed") &&
-        e.logIndex === undefined &&
-        e.source === "backfill";
+        e.type === "bridge.baseline" ||
+        ((e.type === "reserve.observed" || e.type === "supply.observed") &&
+          e.logIndex === undefined &&
+          e.source === "backfill");
       await handle(item, { publish: !(baseline && checkpoint) });
     }
     queue.release();

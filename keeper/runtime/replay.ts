@@ -97,12 +97,14 @@ export async function replay(args: {
           clients: clients.get(chain.id)!,
           feed: chain.id === feedChain.id ? { proxy: asset.feed.proxy } : undefined,
           token: d.token,
+          bridge: { messengers: d.cctpMessengers, fromBlock: d.deployedAtBlock ?? rangeFrom },
           emit: (e) => collected.push(e),
           logger,
           metrics,
         });
         for (const e of collected) {
-          if (e.type !== "reserve.observed" && e.type !== "supply.observed") continue;
+          if (e.type !== "reserve.observed" && e.type !== "supply.observed" && e.type !== "bridge.baseline")
+            continue;
           events.push({ event: e as Timed["event"], ts: await timestampOf(e.chainId, e.block.number) });
         }
       }

@@ -2,6 +2,7 @@ import { type Address, getAddress } from "viem";
 import type { ReserveObserved, SupplyObserved } from "../engine/types.ts";
 import { InvalidArgumentError } from "../internal/errors.ts";
 import { decodeBreakerLog, getBreakerLogs } from "./breaker.ts";
+import { bridgedFlowOf, bridgeTxsOf, getBridgeLogs, sumBridgeFlows } from "./bridge.ts";
 import {
   createSourceContext,
   getLogsSplitting,
@@ -44,6 +45,12 @@ export type BackfillArgs = Pick<
   token?: Address | undefined;
   /** The asset's breaker on this chain. */
   breaker?: Address | undefined;
+  /**
+   * The chain's CCTP TokenMessengers for the token, and the first block their flows are summed from
+   * (the deployment block). Adds a `bridge.baseline` (flows of [fromBlock, from]) and the `bridged`
+   * flow of each mint/burn log after it.
+   */
+  bridge?: { readonly messengers: readonly Address[]; readonly fromBlock: bigint } | undefined;
 };
 
 /**
@@ -137,13 +144,46 @@ export async function backfill(args: BackfillArgs): Promise<bigint> {
     const decimals = await readTokenDecimals(clients, chainId, token, from);
     const total = await readTotalSupply(clients, chainId, token, from);
     supply = { token, decimals, total };
+  }
+  const bridge =
+    supply && args.bridge && args.bridge.messengers.length > 0
+      ? { messengers: args.bridge.messengers.map((m) => getAddress(m)), fromBlock: args.bridge.fromBlock }
+      : undefined;
+  if (supply && bridge) {
+    // Before the supply baseline: the first decision that sees this chain's supply must also see the
+    // transfers in flight up to the same block, or a transfer would count twice (or not at all).
+    const fromBlock = bridge.fromBlock < from ? bridge.fromBlock : from;
+    const before = await getBridgeLogs({
+      client: http,
+      chainId,
+      messengers: bridge.messengers,
+      token: supply.token,
+      fromBlock,
+      toBlock: from,
+      maxLogRange,
+    });
+    send(
+      {
+        type: "bridge.baseline",
+        assetId,
+        chainId,
+        token: supply.token,
+        tokenDecimals: supply.decimals,
+        flow: sumBridgeFlows(before),
+        fromBlock,
+        block: { number: base.number, hash: base.hash },
+      },
+      performance.now(),
+    );
+  }
+  if (supply) {
     const baseline: SupplyObserved = {
       type: "supply.observed",
       assetId,
       chainId,
-      token,
-      totalSupply: total,
-      tokenDecimals: decimals,
+      token: supply.token,
+      totalSupply: supply.total,
+      tokenDecimals: supply.decimals,
       block: { number: base.number, hash: base.hash },
       source: "backfill",
     };
@@ -155,7 +195,7 @@ export async function backfill(args: BackfillArgs): Promise<bigint> {
   let emittedLogs = 0;
   for (let a = from + 1n; a <= to; ) {
     const b = a + maxLogRange - 1n < to ? a + maxLogRange - 1n : to;
-    const [feedLogs, supplyLogs, breakerLogs] = await Promise.all([
+    const [feedLogs, supplyLogs, breakerLogs, bridgeLogs] = await Promise.all([
       feed
         ? getLogsSplitting({
             client: http,
@@ -170,7 +210,19 @@ export async function backfill(args: BackfillArgs): Promise<bigint> {
         ? getSupplyLogs({ clients, chainId, token: supply.token, fromBlock: a, toBlock: b, maxLogRange })
         : [],
       breaker ? getBreakerLogs({ clients, chainId, breaker, fromBlock: a, toBlock: b, maxLogRange }) : [],
+      supply && bridge
+        ? getBridgeLogs({
+            client: http,
+            chainId,
+            messengers: bridge.messengers,
+            token: supply.token,
+            fromBlock: a,
+            toBlock: b,
+            maxLogRange,
+          })
+        : [],
     ]);
+    const bridgeTxs = bridgeTxsOf(bridgeLogs);
     const receivedAtMs = performance.now();
     if (feed) {
       // Phases reached by the end of this batch that no AggregatorConfirmed announces (v0.6 proxies).
@@ -227,6 +279,7 @@ export async function backfill(args: BackfillArgs): Promise<bigint> {
               log,
               totalSupply: supply.total,
               source: "backfill",
+              bridged: bridgedFlowOf(log, bridgeTxs),
             }),
             receivedAtMs,
           );

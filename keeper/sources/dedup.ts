@@ -29,6 +29,7 @@ function blockKeyOf(event: SourceEvent): string | undefined {
   switch (event.type) {
     case "reserve.observed":
     case "supply.observed":
+    case "bridge.baseline":
     case "breaker.observed":
     case "block.head":
       return `${event.chainId}:${event.block.hash.toLowerCase()}`;

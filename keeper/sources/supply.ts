@@ -9,6 +9,7 @@ import {
 } from "viem";
 import { reserveBackedStablecoinAbi } from "../abi/index.ts";
 import type { ObservationSource, SupplyObserved } from "../engine/types.ts";
+import { bridgedFlowOf, bridgeTxsOf, getBridgeLogs } from "./bridge.ts";
 import {
   comparePositions,
   createSourceContext,
@@ -68,6 +69,8 @@ export function supplyObservedFromLog(args: {
   log: MinedLog;
   totalSupply: bigint;
   source: ObservationSource;
+  /** Signed bridge flow of this log (bridgedFlowOf), if it belongs to a cross-chain transfer. */
+  bridged?: bigint | undefined;
 }): SupplyObserved {
   return {
     type: "supply.observed",
@@ -78,6 +81,7 @@ export function supplyObservedFromLog(args: {
     tokenDecimals: args.tokenDecimals,
     block: { number: args.log.blockNumber, hash: args.log.blockHash },
     logIndex: args.log.logIndex,
+    ...(args.bridged === undefined ? {} : { bridged: args.bridged }),
     source: args.source,
   };
 }
@@ -151,6 +155,11 @@ export type CreateSupplySourceArgs = SourceArgs & {
   token: Address;
   /** Period of the totalSupply() reconciliation. */
   reconcileIntervalMs: number;
+  /**
+   * The chain's CCTP TokenMessengers (V1/V2) that burn and mint this token. With any, each mint/burn
+   * log is checked against the messenger logs of its block and carries its bridge flow (`bridged`).
+   */
+  bridgeMessengers?: readonly Address[] | undefined;
 };
 
 export type SupplySource = Source & {
@@ -200,7 +209,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
   /** Mint/burn deltas after baseBlock seen live, in (block, logIndex) order. */
   let ledger: LedgerEntry[] = [];
   /** Live logs that arrived before the first reconcile. */
-  const pending: { log: MinedLog; receivedAtMs: number }[] = [];
+  const pending: { log: MinedLog; receivedAtMs: number; bridged: bigint | undefined }[] = [];
   let lastEmitted: LogPosition | undefined;
   let lastReconciledHash: Hex | undefined;
   let mismatchCount = 0;
@@ -213,7 +222,51 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
   const runningTotal = (): bigint | undefined =>
     base === undefined ? undefined : ledger.reduce((sum, e) => sum + e.delta, base);
 
-  function onLiveLog(log: SourceLog, receivedAtMs: number): void {
+  const messengers = (args.bridgeMessengers ?? []).map((m) => getAddress(m));
+  /** Live batches, classified in arrival order (one messenger eth_getLogs per batch with bridges). */
+  let liveChain: Promise<void> = Promise.resolve();
+
+  /** The bridged transactions among the messenger logs of [fromBlock, toBlock] (empty without bridges). */
+  async function bridgeTxs(fromBlock: bigint, toBlock: bigint): Promise<Set<string>> {
+    if (messengers.length === 0) return new Set();
+    const logs = await getBridgeLogs({
+      client: clients.http,
+      chainId,
+      messengers,
+      token,
+      fromBlock,
+      toBlock,
+      maxLogRange: args.maxLogRange,
+    });
+    return bridgeTxsOf(logs);
+  }
+
+  function onLiveLogs(logs: readonly SourceLog[], receivedAtMs: number): void {
+    if (messengers.length === 0) {
+      for (const log of logs) onLiveLog(log, receivedAtMs, undefined);
+      return;
+    }
+    // A mint/burn log's bridge flow must travel with the reading (never a supply jump without it):
+    // read the messenger logs of the batch's blocks first, keeping batches in arrival order.
+    liveChain = liveChain.then(async () => {
+      const mined = logs.filter(isMined).filter((l) => !l.removed);
+      let txs = new Set<string>();
+      if (mined.length > 0) {
+        const blocks = mined.map((l) => l.blockNumber);
+        const from = blocks.reduce((a, b) => (b < a ? b : a));
+        const to = blocks.reduce((a, b) => (b > a ? b : a));
+        txs = await bridgeTxs(from, to).catch((err: unknown) => {
+          logger.warn({ err, from_block: from, to_block: to }, "bridge log read failed; reconciling");
+          requestReconcileSoon();
+          return new Set<string>();
+        });
+      }
+      for (const log of logs)
+        onLiveLog(log, receivedAtMs, isMined(log) ? bridgedFlowOf(log, txs) : undefined);
+    });
+  }
+
+  function onLiveLog(log: SourceLog, receivedAtMs: number, bridged: bigint | undefined): void {
     if (!running || !isMined(log)) return;
     const id = logEventId(chainId, log);
     if (log.removed) {
@@ -222,7 +275,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
       return;
     }
     if (base === undefined || baseBlock === undefined || tokenDecimals === undefined) {
-      pending.push({ log, receivedAtMs });
+      pending.push({ log, receivedAtMs, bridged });
       return;
     }
     if (log.blockNumber <= baseBlock) return; // settled by the reconcile sweep
@@ -248,6 +301,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
         log,
         totalSupply: total,
         source: "event",
+        bridged,
       }),
       receivedAtMs,
     );
@@ -283,6 +337,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
                 maxLogRange: args.maxLogRange,
               })
             : [];
+        const txs = logs.length > 0 ? await bridgeTxs(baseBlock + 1n, head.number) : new Set<string>();
         const sweptAtMs = performance.now();
         const liveIds = new Set(ledger.map((e) => e.id));
         let swept = base;
@@ -300,6 +355,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
               log,
               totalSupply: swept,
               source: "reconcile",
+              bridged: bridgedFlowOf(log, txs),
             }),
             sweptAtMs,
           );
@@ -333,7 +389,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
         );
       }
       const queued = pending.splice(0);
-      for (const { log, receivedAtMs: at } of queued) onLiveLog(log, at);
+      for (const { log, receivedAtMs: at, bridged } of queued) onLiveLog(log, at, bridged);
     } catch (err) {
       logger.warn({ err }, "supply reconcile failed");
     }
@@ -383,9 +439,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
         pollingIntervalMs: args.pollingIntervalMs,
         scheduler,
         onFallback: () => void reconcile(),
-        onLogs: (logs, receivedAtMs) => {
-          for (const log of logs) onLiveLog(log, receivedAtMs);
-        },
+        onLogs: (logs, receivedAtMs) => onLiveLogs(logs, receivedAtMs),
         onError: (err, transport) => {
           if (transport === "ws") metrics?.rpcErrorsTotal.inc({ chain: String(chainId) });
           logger.warn({ err, transport }, "supply log subscription failed");
@@ -421,6 +475,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
       periodicTimer = undefined;
       soonTimer = undefined;
       for (const u of unwatchers.splice(0)) u();
+      await liveChain.catch(() => {});
       await reconciling?.catch(() => {});
     },
     reconcile,

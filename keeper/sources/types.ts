@@ -62,6 +62,8 @@ export function eventId(event: SourceEvent): string {
         : `${event.chainId}:${event.block.hash}:${event.logIndex}`;
     case "breaker.observed":
       return `${event.chainId}:${event.block.hash}:${event.logIndex}`;
+    case "bridge.baseline":
+      return `${event.chainId}:${event.block.hash}:bridge_baseline:${event.token.toLowerCase()}:${event.fromBlock}`;
     case "block.head":
       return `${event.chainId}:${event.block.hash}:head`;
     case "block.reorged":

@@ -189,10 +189,22 @@ describe("dashboard structure", () => {
 
   it("has stable, unique uids and titles", () => {
     const uids = dashboards.map((d) => d.uid);
-    expect(uids).toEqual(["reserve-keeper-overview", "reserve-keeper-operations"]);
+    expect(uids).toEqual([
+      "reserve-keeper-overview",
+      "reserve-keeper-operations",
+      "reserve-keeper-custody",
+      "reserve-keeper-cctp",
+      "reserve-keeper-compliance",
+    ]);
     expect(new Set(uids).size).toBe(uids.length);
     for (const uid of uids) expect(uid).toMatch(/^[A-Za-z0-9_-]{1,40}$/);
-    expect(dashboards.map((d) => d.title)).toEqual(["Reserve overview", "Keeper operations"]);
+    expect(dashboards.map((d) => d.title)).toEqual([
+      "Reserve overview",
+      "Keeper operations",
+      "Custody",
+      "CCTP transfers",
+      "Compliance",
+    ]);
     for (const d of dashboards) expect(d.tags).toContain("reserve-keeper");
   });
 
