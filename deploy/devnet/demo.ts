@@ -1,6 +1,14 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { formatUnits } from "viem";
+import { formatUnits, parseUnits } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { createAttestationService } from "../../keeper/cctp/attestationService/attestationService.ts";
+import { attestationServiceConfigSchema } from "../../keeper/cctp/config.ts";
+import { devnetCctpConfigDocument } from "../../keeper/cctp/devnet.ts";
+import { createCctpChainClients } from "../../keeper/cctp/transfer/clients.ts";
+import { createIrisClient } from "../../keeper/cctp/transfer/irisClient.ts";
+import { resolveCctpSetup } from "../../keeper/cctp/transfer/setup.ts";
+import { createTransferClient } from "../../keeper/cctp/transfer/transferClient.ts";
 import { configFromDevnetManifest } from "../../keeper/config/fromDevnet.ts";
 import type { Decision } from "../../keeper/engine/types.ts";
 import { waitFor } from "../../keeper/internal/waitFor.ts";
@@ -8,6 +16,7 @@ import { startKeeper } from "../../keeper/main.ts";
 import { describeDecision } from "../../keeper/runtime/format.ts";
 import { createLogger } from "../../keeper/telemetry/logger.ts";
 import { devnetPrivateKey } from "./accounts.ts";
+import { DEVNET_CCTP_ATTESTER_ROLES } from "./cctp.ts";
 import { freePort } from "./ports.ts";
 import { burn, mint, setReserves, unpause } from "./scenario.ts";
 import { DEFAULT_STATE_DIR, devnetDown, devnetUp } from "./up.ts";
@@ -15,7 +24,9 @@ import { DEFAULT_STATE_DIR, devnetDown, devnetUp } from "./up.ts";
 /**
  * `npm start`: a private devnet on free ports, the keeper on the in-process bus, and a scenario —
  * mint on both chains, reserves drop below supply (the keeper pauses both breakers), reserves recover
- * (the decision clears), 2-of-3 signed unpause — printed as a timeline with measured latencies.
+ * (the decision clears), 2-of-3 signed unpause, then a CCTP transfer home → remote through the local
+ * attestation service (the keeper counts it in flight: supply stays put) — printed as a timeline with
+ * measured latencies.
  * `follow` keeps everything running with metrics served until Ctrl-C.
  */
 export async function runDemo(opts: {
@@ -42,6 +53,7 @@ export async function runDemo(opts: {
   const name = (id: number) => (chainName.get(id) ?? String(id)).padEnd(6);
   const asset = manifest.assets[0]!;
   const tokens = (raw: bigint) => Number(formatUnits(raw, asset.tokenDecimals)).toLocaleString("en-US");
+  const tokens18 = (v: bigint) => Number(formatUnits(v, 18)).toLocaleString("en-US");
   const line = (text: string) => out(`${clock()}  ${text}`);
 
   out(`devnet: ${manifest.chains.map((c) => `${c.name} chain ${c.chainId} ${c.rpcHttpUrl}`).join(", ")}`);
@@ -75,7 +87,13 @@ export async function runDemo(opts: {
         }
       },
       onDecision: (d, { detectionMs }) => {
+        const before = decisions.at(-1)?.inFlight;
         decisions.push(d);
+        if (d.inFlight !== undefined && before !== undefined && d.inFlight !== before) {
+          line(
+            `keeper    supply ${tokens18(d.supply)} = on chains ${tokens18(d.supply - d.inFlight)} + in flight ${tokens18(d.inFlight)}`,
+          );
+        }
         if (!d.changed) return;
         const lat = detectionMs === undefined ? "" : `  [log → decision ${detectionMs.toFixed(1)} ms]`;
         line(`decision  ${describeDecision(d)}${lat}`);
@@ -101,6 +119,56 @@ export async function runDemo(opts: {
     },
   });
   const lastType = () => decisions.at(-1)?.type;
+
+  /** One CCTP transfer of the asset, alice home → remote, with its steps on the timeline. */
+  async function transferOverCctp(amount: bigint): Promise<void> {
+    const quiet = createLogger({ level: "warn" });
+    const base = configFromDevnetManifest(manifest);
+    const service = createAttestationService({
+      setup: resolveCctpSetup(base),
+      settings: attestationServiceConfigSchema.parse({ port: 0, pollIntervalMs: 200 }),
+      attesterKeys: DEVNET_CCTP_ATTESTER_ROLES.map((r) => devnetPrivateKey(r)),
+      logger: quiet,
+    });
+    const { url } = await service.start();
+    try {
+      const setup = resolveCctpSetup(
+        configFromDevnetManifest(manifest, {
+          cctp: devnetCctpConfigDocument(manifest, { attestationUrl: url, pollIntervalMs: 200 }),
+        } as never),
+      );
+      const client = createTransferClient({
+        setup,
+        clients: createCctpChainClients({ account: privateKeyToAccount(devnetPrivateKey("alice")) }),
+        iris: createIrisClient({ baseUrl: url }),
+        logger: quiet,
+        onEvent: (e) => {
+          if (e.event === "burned") {
+            line(
+              `${name(e.sourceChainId)} block ${e.blockNumber}  CCTP burn ${tokens(e.amount)} (tx ${e.burnTxHash.slice(0, 18)}…)`,
+            );
+          } else if (e.event === "attested") {
+            line(
+              `cctp      attested by ${DEVNET_CCTP_ATTESTER_ROLES.length} attesters after ${e.polls} poll(s), fee ${tokens(e.feeExecuted)}`,
+            );
+          } else if (e.event === "received") {
+            line(
+              `${name(e.destinationChainId)} block ${e.blockNumber}  CCTP mint ${tokens(e.received)} + fee ${tokens(e.fee)} (tx ${e.receiveTxHash.slice(0, 18)}…)`,
+            );
+          }
+        },
+      });
+      await client.run({
+        token: { type: "asset", assetId: asset.id },
+        from: "home",
+        to: "remote",
+        amount,
+        speed: "fast",
+      });
+    } finally {
+      await service.stop();
+    }
+  }
   try {
     out(
       `keeper: in-process bus, signer ${manifest.accounts.keeper} (devnet key), policy warn < ${Number(config.assets[0]!.thresholds.warnRatioBps) / 100}% / pause < ${Number(config.assets[0]!.thresholds.pauseRatioBps) / 100}%`,
@@ -131,6 +199,17 @@ export async function runDemo(opts: {
       await unpause(manifest, { asset: asset.id, chain, reason: "reserves restored, reviewed" });
     }
     await waitFor("both breakers unpaused", () => unpaused.size === 2);
+
+    line("scenario: alice moves 100,000 dusd home → remote over CCTP V2 (fast), local attestation service");
+    const supplyBefore = decisions.at(-1)?.supply;
+    await transferOverCctp(parseUnits("100000", asset.tokenDecimals));
+    await waitFor("the keeper to see the mint on remote", () => {
+      const d = decisions.at(-1);
+      return (
+        d?.inFlight === 0n && d.supply === supplyBefore && decisions.some((x) => (x.inFlight ?? 0n) > 0n)
+      );
+    });
+    line(`keeper    total supply unchanged across the transfer: ${tokens18(supplyBefore ?? 0n)}`);
     await running.keeper.idle();
 
     out("");

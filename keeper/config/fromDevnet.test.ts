@@ -137,6 +137,8 @@ describe("configFromDevnetManifest", () => {
     expect(config.signer).toEqual({ type: "env", variable: "RESERVE_KEEPER_SIGNER_KEY" });
     expect(config.bus).toEqual({ type: "inprocess" });
     expect(policyFor(asset as NonNullable<typeof asset>).heartbeatSeconds).toBe(3600n);
+    // The manifest's CCTP devnet becomes the cctp section (for `reserve-keeper cctp … --config`).
+    expect(config.cctp?.chains.map((c) => [c.chain, c.domain])).toEqual([["home", 0]]);
   });
 
   it("merges overrides (objects by key, values replaced) and validates the result", () => {

@@ -2,6 +2,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import YAML from "yaml";
 import { type DevnetManifest, readDevnetManifest } from "../../deploy/devnet/manifest.ts";
+import { devnetCctpConfigDocument } from "../cctp/devnet.ts";
 import { parseConfig } from "./load.ts";
 import type { KeeperConfig, KeeperConfigInput } from "./schema.ts";
 
@@ -84,6 +85,9 @@ export function devnetKeeperConfigDocument(
     signer: { type: "env", variable: "RESERVE_KEEPER_SIGNER_KEY" },
     bus: { type: "inprocess" },
     checkpoint: { path: ".keeper/devnet-checkpoint.json" },
+    // The CCTP transfer tools (`reserve-keeper cctp … --config`) read this; the keeper itself needs only
+    // the deployments' cctpMessengers above.
+    ...(manifest.cctp ? { cctp: devnetCctpConfigDocument(manifest) } : {}),
   };
   return merge(document, overrides) as KeeperConfigInput;
 }
