@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ICctpHookReceiver} from "./interfaces/ICctpHookReceiver.sol";
 import {ICctpTokenMinter} from "./interfaces/ICctpTokenMinter.sol";
 import {IMessageTransmitterV2} from "./interfaces/IMessageTransmitterV2.sol";
 import {CctpAddress} from "./libraries/CctpAddress.sol";
@@ -20,18 +21,22 @@ import {CctpMessageV2} from "./libraries/CctpMessageV2.sol";
 /// The burn must name this executor as both `destinationCaller` and `mintRecipient`, and carry hook data
 /// in the {CctpHookData} format:
 ///
-///     hookData = abi.encodePacked(bytes4 "rkh1" (0x726b6831), address target, bytes callData)
+///     hookData = abi.encodePacked(bytes4 "rkh2" (0x726b6832), address target, bytes data)
 ///
-/// `relay` then: receives the message (the net amount `amount - feeExecuted` of the local token is minted
-/// here); approves `target` for exactly that net amount; calls `target` with `callData` (a revert becomes
-/// {HookFailed} with the target's return data); resets the allowance to 0; and requires that the hook
-/// consumed exactly the net amount — this executor's token balance must be back where it was before the
-/// mint ({HookAmountNotConsumed}). The hook's callData must therefore move exactly `amount - feeExecuted`
-/// (e.g. `DevTreasury.credit(account, token, amount - feeExecuted)`).
+/// The hook is a receiver callback (like ERC-1363's `onTransferReceived`): `relay` receives the message,
+/// measures what was minted here (balance after − balance before = `amount - feeExecuted`), transfers
+/// exactly that to `target` and then calls {ICctpHookReceiver-onCctpHook} with the message's nonce, source
+/// domain, burn sender, the token, the delivered amount and `data`; the target must return the selector.
+/// Because the amount is an argument of the callback, the burn does not need to know the fee: a fast
+/// transfer, whose `feeExecuted` the attester fixes, works like a standard one.
+///
+/// Push (transfer, then call) rather than approve + pull: the executor never leaves an allowance behind
+/// and needs no "was it consumed" check, the receiver holds the tokens when it is called (it may verify
+/// its balance), and a receiver that does not want them simply reverts, which reverts the mint too.
 contract CctpHookExecutor is ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @notice The magic prefix of the hook data: "rkh1".
+    /// @notice The magic prefix of the hook data: "rkh2".
     bytes4 public constant HOOK_MAGIC = CctpHookData.MAGIC;
     /// @notice Shortest relayable message: a V2 header and a burn body with empty hook data.
     uint256 public constant MIN_MESSAGE_LENGTH =
@@ -41,7 +46,7 @@ contract CctpHookExecutor is ReentrancyGuard {
     address private immutable _TOKEN_MESSENGER;
     ICctpTokenMinter private immutable _MINTER;
 
-    /// @notice The hook of message `nonce` ran: `target` took `amount` of `token`.
+    /// @notice The hook of message `nonce` ran: `target` received `amount` of `token` and accepted it.
     event HookExecuted(bytes32 indexed nonce, address indexed target, address indexed token, uint256 amount);
 
     /// @notice A zero address where a contract is required.
@@ -56,15 +61,14 @@ contract CctpHookExecutor is ReentrancyGuard {
     error WrongDestinationCaller(bytes32 destinationCaller);
     /// @notice The burn's mintRecipient is not this executor.
     error WrongMintRecipient(bytes32 mintRecipient);
-    /// @notice The hook data is shorter than 24 bytes or does not start with "rkh1".
+    /// @notice The hook data is shorter than 24 bytes or does not start with "rkh2".
     error InvalidHookData(bytes hookData);
-    /// @notice The hook target is the zero address, this executor or the minted token.
+    /// @notice The hook target is the zero address, this executor, the minted token or has no code.
     error InvalidHookTarget(address target);
-    /// @notice The hook call reverted; `returnData` is the target's revert data.
+    /// @notice The hook callback reverted; `returnData` is the target's revert data.
     error HookFailed(address target, bytes returnData);
-    /// @notice After the hook this executor holds `balance` of `token` instead of `expectedBalance`: the
-    /// hook did not take exactly the net minted amount.
-    error HookAmountNotConsumed(address target, address token, uint256 expectedBalance, uint256 balance);
+    /// @notice The hook callback returned `returnData` instead of the {ICctpHookReceiver-onCctpHook} selector.
+    error HookRejected(address target, bytes returnData);
 
     /// @param transmitter_ The DevMessageTransmitterV2 of this chain.
     /// @param tokenMessenger_ The DevTokenMessengerV2 of this chain (the recipient of burn messages).
@@ -81,21 +85,39 @@ contract CctpHookExecutor is ReentrancyGuard {
     /// @notice Receives `message` with `attestation` and executes its hook, atomically. Anyone may call.
     /// @param message The attested V2 message (with the attestation service's nonce, finality and fee).
     /// @param attestation The attesters' signatures over keccak256(message).
-    /// @return returnData What the hook target returned.
+    /// @return amount The amount delivered to the hook target (`amount - feeExecuted` of the burn).
     /// @dev Requirements, in order: at least MIN_MESSAGE_LENGTH bytes ({MalformedMessage}); versions 1
     /// ({UnsupportedVersion}); recipient is the local token messenger ({NotBurnMessage}); destinationCaller
     /// and mintRecipient are this executor ({WrongDestinationCaller}, {WrongMintRecipient}); valid hook data
-    /// ({InvalidHookData}); a valid target ({InvalidHookTarget}); the receive succeeds (transmitter,
-    /// messenger and minter errors bubble); the hook succeeds ({HookFailed}) and takes exactly the net
-    /// amount ({HookAmountNotConsumed}). Emits {HookExecuted} after the transmitter's MessageReceived.
+    /// ({InvalidHookData}); a target that is a contract other than this executor and the minted token
+    /// ({InvalidHookTarget}); the receive succeeds (transmitter, messenger and minter errors bubble); the
+    /// transfer to the target succeeds (token errors bubble); the callback succeeds ({HookFailed}) and
+    /// returns its selector ({HookRejected}). Emits {HookExecuted} after the transmitter's MessageReceived.
     function relay(
         bytes calldata message,
         bytes calldata attestation
-    ) external virtual nonReentrant returns (bytes memory returnData) {
-        (address target, bytes calldata callData) = _checkRelayable(message);
+    ) external virtual nonReentrant returns (uint256 amount) {
+        (address target, bytes calldata data) = _checkRelayable(message);
+        bytes calldata body = CctpMessageV2.messageBody(message);
+        uint32 sourceDomain = CctpMessageV2.sourceDomain(message);
+        IERC20 token = IERC20(_MINTER.getLocalToken(sourceDomain, CctpBurnMessage.burnToken(body)));
+        if (target == address(token)) revert InvalidHookTarget(target);
+
+        uint256 balanceBefore = token.balanceOf(address(this));
         // Returns true or reverts (every transmitter, messenger and minter error bubbles).
         _TRANSMITTER.receiveMessage(message, attestation);
-        return _executeHook(message, target, callData);
+        amount = token.balanceOf(address(this)) - balanceBefore;
+
+        bytes32 nonce = CctpMessageV2.nonce(message);
+        token.safeTransfer(target, amount);
+        _callReceiver(
+            target,
+            abi.encodeCall(
+                ICctpHookReceiver.onCctpHook,
+                (nonce, sourceDomain, CctpBurnMessage.messageSender(body), address(token), amount, data)
+            )
+        );
+        emit HookExecuted(nonce, target, address(token), amount);
     }
 
     /// @notice The local V2 message transmitter.
@@ -116,7 +138,7 @@ contract CctpHookExecutor is ReentrancyGuard {
     /// @dev The checks before the receive; returns the decoded hook.
     function _checkRelayable(
         bytes calldata message
-    ) internal view virtual returns (address target, bytes calldata callData) {
+    ) internal view virtual returns (address target, bytes calldata data) {
         if (message.length < MIN_MESSAGE_LENGTH) revert MalformedMessage(message.length, MIN_MESSAGE_LENGTH);
         bytes calldata body = CctpMessageV2.messageBody(message);
         if (CctpMessageV2.version(message) != 1 || CctpBurnMessage.version(body) != 1) {
@@ -130,35 +152,23 @@ contract CctpHookExecutor is ReentrancyGuard {
         bytes32 mintRecipient = CctpBurnMessage.mintRecipient(body);
         if (mintRecipient != self) revert WrongMintRecipient(mintRecipient);
         bool ok;
-        (ok, target, callData) = CctpHookData.decode(CctpBurnMessage.hookData(body));
+        (ok, target, data) = CctpHookData.decode(CctpBurnMessage.hookData(body));
         if (!ok) revert InvalidHookData(CctpBurnMessage.hookData(body));
-        if (target == address(0) || target == address(this)) revert InvalidHookTarget(target);
+        if (target == address(0) || target == address(this) || target.code.length == 0) {
+            revert InvalidHookTarget(target);
+        }
     }
 
-    /// @dev Approves, calls and checks the hook of a received `message`; see the contract notice.
-    function _executeHook(
-        bytes calldata message,
-        address target,
-        bytes calldata callData
-    ) internal virtual returns (bytes memory returnData) {
-        bytes calldata body = CctpMessageV2.messageBody(message);
-        IERC20 token = IERC20(
-            _MINTER.getLocalToken(CctpMessageV2.sourceDomain(message), CctpBurnMessage.burnToken(body))
-        );
-        if (target == address(token)) revert InvalidHookTarget(target);
-        uint256 amount = CctpBurnMessage.amount(body) - CctpBurnMessage.feeExecuted(body);
-        uint256 expectedBalance = token.balanceOf(address(this)) - amount;
-
-        token.forceApprove(target, amount);
-        bool success;
+    /// @dev Calls `target` with the encoded {ICctpHookReceiver-onCctpHook} `callData`; reverts unless it
+    /// returns exactly the ABI-encoded selector.
+    function _callReceiver(address target, bytes memory callData) internal virtual {
         // solhint-disable-next-line avoid-low-level-calls
-        (success, returnData) = target.call(callData);
+        (bool success, bytes memory returnData) = target.call(callData);
         if (!success) revert HookFailed(target, returnData);
-        token.forceApprove(target, 0);
-
-        uint256 balance = token.balanceOf(address(this));
-        if (balance != expectedBalance)
-            revert HookAmountNotConsumed(target, address(token), expectedBalance, balance);
-        emit HookExecuted(CctpMessageV2.nonce(message), target, address(token), amount);
+        if (
+            returnData.length != 32 || bytes32(returnData) != bytes32(ICctpHookReceiver.onCctpHook.selector)
+        ) {
+            revert HookRejected(target, returnData);
+        }
     }
 }

@@ -1,32 +1,69 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ICctpHookReceiver} from "./interfaces/ICctpHookReceiver.sol";
 
 /// @title DevTreasury
 /// @notice DEVNET ONLY — never deploy to a real network. A hook target for the {CctpHookExecutor}: credits
-/// tokens to an off-chain account id (e.g. a customer reference), pulling them from the caller. A CCTP
-/// transfer whose hook is `credit(account, token, amount - feeExecuted)` lands in the account atomically.
-contract DevTreasury {
-    using SafeERC20 for IERC20;
+/// what a CCTP transfer delivered to an off-chain account id (e.g. a customer reference). The burn's hook
+/// data is `CctpHookData.encode(treasury, abi.encode(bytes32 account))`; the executor transfers the net
+/// minted amount here and calls {onCctpHook}, which credits exactly that amount — the burn never states
+/// the amount, so standard and fast transfers (fee fixed at attestation) work alike.
+contract DevTreasury is ICctpHookReceiver {
+    address private immutable _EXECUTOR;
 
     mapping(bytes32 account => mapping(address token => uint256)) private _balances;
 
-    /// @notice `from` paid `amount` of `token` into `account`.
-    event Credited(bytes32 indexed account, address indexed token, uint256 amount, address from);
+    /// @notice `amount` of `token`, burned by `sender` on `sourceDomain` (message `nonce`), was credited to
+    /// `account`.
+    event Credited(
+        bytes32 indexed account,
+        address indexed token,
+        uint256 amount,
+        bytes32 nonce,
+        uint32 sourceDomain,
+        bytes32 sender
+    );
 
+    /// @notice A zero address where the executor is required.
+    error ZeroAddress();
+    /// @notice {onCctpHook} was called by `caller`, not the configured executor.
+    error UnauthorizedCaller(address caller);
+    /// @notice The hook data is not exactly one ABI-encoded bytes32 account.
+    error InvalidAccountData(bytes data);
     /// @notice A credit of zero tokens.
     error ZeroAmount();
 
-    /// @notice Pulls `amount` of `token` from the caller (needs its allowance) and credits `account`.
-    /// @dev Requirements: `amount` > 0 ({ZeroAmount}); allowance and balance (token errors bubble).
-    /// Emits {Credited}.
-    function credit(bytes32 account, address token, uint256 amount) external virtual {
+    /// @param executor_ The {CctpHookExecutor} allowed to call {onCctpHook}.
+    constructor(address executor_) {
+        if (executor_ == address(0)) revert ZeroAddress();
+        _EXECUTOR = executor_;
+    }
+
+    /// @notice Credits `amount` of `token`, already transferred here by the executor, to the account in
+    /// `data` (`abi.encode(bytes32 account)`).
+    /// @dev Requirements: the caller is the executor ({UnauthorizedCaller}); `data` is 32 bytes
+    /// ({InvalidAccountData}); `amount` > 0 ({ZeroAmount}). Emits {Credited}.
+    function onCctpHook(
+        bytes32 nonce,
+        uint32 sourceDomain,
+        bytes32 sender,
+        address token,
+        uint256 amount,
+        bytes calldata data
+    ) external virtual returns (bytes4) {
+        if (msg.sender != _EXECUTOR) revert UnauthorizedCaller(msg.sender);
+        if (data.length != 32) revert InvalidAccountData(data);
         if (amount == 0) revert ZeroAmount();
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        bytes32 account = abi.decode(data, (bytes32));
         _balances[account][token] += amount;
-        emit Credited(account, token, amount, msg.sender);
+        emit Credited(account, token, amount, nonce, sourceDomain, sender);
+        return ICctpHookReceiver.onCctpHook.selector;
+    }
+
+    /// @notice The executor allowed to call {onCctpHook}.
+    function executor() external view returns (address) {
+        return _EXECUTOR;
     }
 
     /// @notice The amount of `token` credited to `account`.

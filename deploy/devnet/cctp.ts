@@ -153,7 +153,7 @@ async function deployLocal(c: CctpChainInput, b: TxBatch, attesters: Address[]):
   );
   const messengerV1 = await b.deploy("DevTokenMessengerV1", [transmitterV1, tokenMinter, admin], admin);
   const hookExecutor = await b.deploy("CctpHookExecutor", [transmitterV2, messengerV2, tokenMinter], admin);
-  const treasury = await b.deploy("DevTreasury", [], admin);
+  const treasury = await b.deploy("DevTreasury", [hookExecutor], admin);
 
   const minterCall = (fn: string, args: readonly unknown[]) =>
     b.call("DevTokenMinter", tokenMinter, fn, args, admin);

@@ -29,22 +29,12 @@ export const cctpHookExecutorAbi = [
         "type": "address"
       },
       {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "expectedBalance",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "balance",
-        "type": "uint256"
+        "internalType": "bytes",
+        "name": "returnData",
+        "type": "bytes"
       }
     ],
-    "name": "HookAmountNotConsumed",
+    "name": "HookFailed",
     "type": "error"
   },
   {
@@ -60,7 +50,7 @@ export const cctpHookExecutorAbi = [
         "type": "bytes"
       }
     ],
-    "name": "HookFailed",
+    "name": "HookRejected",
     "type": "error"
   },
   {
@@ -257,9 +247,9 @@ export const cctpHookExecutorAbi = [
     "name": "relay",
     "outputs": [
       {
-        "internalType": "bytes",
-        "name": "returnData",
-        "type": "bytes"
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
       }
     ],
     "stateMutability": "nonpayable",

@@ -372,22 +372,12 @@ export const projectErrorsAbi = [
         "type": "address"
       },
       {
-        "internalType": "address",
-        "name": "token",
-        "type": "address"
-      },
-      {
-        "internalType": "uint256",
-        "name": "expectedBalance",
-        "type": "uint256"
-      },
-      {
-        "internalType": "uint256",
-        "name": "balance",
-        "type": "uint256"
+        "internalType": "bytes",
+        "name": "returnData",
+        "type": "bytes"
       }
     ],
-    "name": "HookAmountNotConsumed",
+    "name": "HookFailed",
     "type": "error"
   },
   {
@@ -403,7 +393,7 @@ export const projectErrorsAbi = [
         "type": "bytes"
       }
     ],
-    "name": "HookFailed",
+    "name": "HookRejected",
     "type": "error"
   },
   {
@@ -478,6 +468,17 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "InsufficientSignatures",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "data",
+        "type": "bytes"
+      }
+    ],
+    "name": "InvalidAccountData",
     "type": "error"
   },
   {
@@ -1288,6 +1289,17 @@ export const projectErrorsAbi = [
       }
     ],
     "name": "TooFewAttesters",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "caller",
+        "type": "address"
+      }
+    ],
+    "name": "UnauthorizedCaller",
     "type": "error"
   },
   {

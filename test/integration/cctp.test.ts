@@ -1,8 +1,8 @@
 // CCTP on a private devnet (two hardhat nodes, the CCTP devnet contracts from `devnet up`), with the
 // local attestation service in-process: standard and fast transfers of USDC and dusd both ways (fees),
-// a hook executed atomically with the mint, a V1 route, a replayed receive recognised as already
-// received, and the pause-aware service holding dusd while its breaker is paused (USDC keeps moving)
-// until the M-of-N unpause.
+// treasury hooks (standard and fast) executed atomically with the mint, a V1 route, a replayed receive
+// recognised as already received, and the pause-aware service holding dusd while its breaker is paused
+// (USDC keeps moving) until the M-of-N unpause.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { decodeEventLog, type Hex, parseAbi, stringToHex } from "viem";
@@ -22,7 +22,13 @@ import { createTransferClient } from "../../keeper/cctp/transfer/transferClient.
 import { createCctpTransferService } from "../../keeper/consumers/cctp/transferService.ts";
 import { decodeBreakerLog } from "../../keeper/sources/breaker.ts";
 import type { MinedLog } from "../../keeper/sources/logs.ts";
-import { type CctpTestEnv, devnetAddress, runTransfer, startCctp } from "../helpers/cctp.ts";
+import {
+  type CctpTestEnv,
+  devnetAddress,
+  type RunTransferResult,
+  runTransfer,
+  startCctp,
+} from "../helpers/cctp.ts";
 import { PROJECT_ROOT, runCli } from "../helpers/cli.ts";
 import { type Devnet, startDevnet, waitFor } from "../helpers/keeperHarness.ts";
 
@@ -34,7 +40,7 @@ const fastFee = (amount: bigint) => feeAtRate(amount, 1_000n);
 
 const treasuryAbi = parseAbi([
   "function balanceOf(bytes32 account, address token) view returns (uint256)",
-  "event Credited(bytes32 indexed account, address indexed token, uint256 amount, address from)",
+  "event Credited(bytes32 indexed account, address indexed token, uint256 amount, bytes32 nonce, uint32 sourceDomain, bytes32 sender)",
 ]);
 
 let devnet: Devnet;
@@ -113,6 +119,44 @@ describe("CCTP transfers on the devnet", () => {
     expect(dusdStd.result).toMatchObject({ type: "received", received: units(250), fee: 0n });
     expect(dusdStd.balances.destinationAfter - dusdStd.balances.destinationBefore).toBe(units(250));
 
+    // The other half of {USDC, dusd} × {standard, fast} × {home → remote, remote → home}.
+    const rest: RunTransferResult[] = await Promise.all([
+      runTransfer(cctp, {
+        account: "alice",
+        request: { token: DUSD, from: "home", to: "remote", amount: units(300), speed: "fast" },
+      }),
+      runTransfer(cctp, {
+        account: "bob",
+        request: { token: DUSD, from: "remote", to: "home", amount: units(40), speed: "standard" },
+      }),
+      runTransfer(cctp, {
+        account: "carol",
+        request: { token: USDC, from: "home", to: "remote", amount: units(70), speed: "fast" },
+      }),
+    ]);
+    rest.push(
+      await runTransfer(cctp, {
+        account: "carol",
+        request: { token: USDC, from: "remote", to: "home", amount: units(20), speed: "standard" },
+      }),
+    );
+    for (const [run, amount, speed] of [
+      [rest[0], units(300), "fast"],
+      [rest[1], units(40), "standard"],
+      [rest[2], units(70), "fast"],
+      [rest[3], units(20), "standard"],
+    ] as const) {
+      const fee = speed === "fast" ? fastFee(amount) : 0n;
+      expect(run?.result).toMatchObject({
+        type: "received",
+        speed,
+        feeExecuted: fee,
+        received: amount - fee,
+      });
+      expect(run!.balances.sourceBefore - run!.balances.sourceAfter).toBe(amount);
+      expect(run!.balances.destinationAfter - run!.balances.destinationBefore).toBe(amount - fee);
+    }
+
     // A second receive of a received transfer (resume from its burn) is recognised, not failed.
     const replay: CctpTransferEvent[] = [];
     const again = await cctp
@@ -126,48 +170,66 @@ describe("CCTP transfers on the devnet", () => {
     );
   });
 
-  it("executes a treasury hook in the same transaction as the mint", async () => {
-    const account = stringToHex("cust-42", { size: 32 });
+  it("executes a treasury hook in the same transaction as the mint, standard and fast (credits amount - fee)", async () => {
     const treasury = cctp.setup.chainByName("home")!.treasury!;
     const homeUsdc = cctp.setup.chainByName("home")!.usdc!;
-    const before = await cctp.publicClient("home").readContract({
-      address: treasury,
-      abi: treasuryAbi,
-      functionName: "balanceOf",
-      args: [account, homeUsdc],
-    });
-    const run = await runTransfer(cctp, {
-      account: "bob",
-      request: {
-        token: USDC,
-        from: "remote",
-        to: "home",
-        amount: units(20),
-        speed: "standard",
-        hook: { type: "treasury", account },
+    const credited = (account: Hex) =>
+      cctp.publicClient("home").readContract({
+        address: treasury,
+        abi: treasuryAbi,
+        functionName: "balanceOf",
+        args: [account, homeUsdc],
+      });
+    const cases = [
+      { account: stringToHex("cust-42", { size: 32 }), sender: "bob", speed: "standard", fee: 0n },
+      {
+        account: stringToHex("cust-43", { size: 32 }),
+        sender: "alice",
+        speed: "fast",
+        fee: fastFee(units(20)),
       },
-    });
-    expect(run.result).toMatchObject({ type: "received", via: "hook_executor", received: units(20) });
-    const after = await cctp.publicClient("home").readContract({
-      address: treasury,
-      abi: treasuryAbi,
-      functionName: "balanceOf",
-      args: [account, homeUsdc],
-    });
-    expect(after - before).toBe(units(20));
-    // The credit is a log of the receive transaction itself.
-    const receipt = await cctp
-      .publicClient("home")
-      .getTransactionReceipt({ hash: run.result.type === "received" ? run.result.receiveTxHash : "0x" });
-    const credits = receipt.logs
-      .filter((l) => l.address.toLowerCase() === treasury.toLowerCase())
-      .map((l) => decodeEventLog({ abi: treasuryAbi, data: l.data, topics: l.topics }));
-    expect(credits).toEqual([
-      expect.objectContaining({
-        eventName: "Credited",
-        args: expect.objectContaining({ account, amount: units(20) }),
-      }),
-    ]);
+    ] as const;
+    const before = await Promise.all(cases.map((c) => credited(c.account)));
+    const runs = await Promise.all(
+      cases.map((c) =>
+        runTransfer(cctp, {
+          account: c.sender,
+          request: {
+            token: USDC,
+            from: "remote",
+            to: "home",
+            amount: units(20),
+            speed: c.speed,
+            hook: { type: "treasury", account: c.account },
+          },
+        }),
+      ),
+    );
+    for (const [i, c] of cases.entries()) {
+      const run = runs[i]!;
+      const net = units(20) - c.fee;
+      expect(run.result).toMatchObject({
+        type: "received",
+        speed: c.speed,
+        via: "hook_executor",
+        feeExecuted: c.fee,
+        received: net,
+      });
+      expect((await credited(c.account)) - before[i]!).toBe(net);
+      // The credit is a log of the receive transaction itself (the mint's transaction).
+      const receipt = await cctp
+        .publicClient("home")
+        .getTransactionReceipt({ hash: run.result.type === "received" ? run.result.receiveTxHash : "0x" });
+      const credits = receipt.logs
+        .filter((l) => l.address.toLowerCase() === treasury.toLowerCase())
+        .map((l) => decodeEventLog({ abi: treasuryAbi, data: l.data, topics: l.topics }));
+      expect(credits).toEqual([
+        expect.objectContaining({
+          eventName: "Credited",
+          args: expect.objectContaining({ account: c.account, amount: net, nonce: run.result.nonce }),
+        }),
+      ]);
+    }
   });
 
   it("falls back to V1 on a route configured V1-only", async () => {

@@ -5,7 +5,8 @@ import { ROLES } from "./roles.ts";
  * The local CCTP devnet contracts of ONE chain (contracts/cctp, devnet only — never deploy to a real
  * network): a local USDC (ReserveBackedStablecoin "USD Coin"/"USDC", 6 decimals), one DevTokenMinter shared
  * by the V2 and V1 messengers, DevMessageTransmitterV2 + DevTokenMessengerV2, DevMessageTransmitterV1 +
- * DevTokenMessengerV1, the CctpHookExecutor and a DevTreasury hook target.
+ * DevTokenMessengerV1, the CctpHookExecutor and a DevTreasury hook target (which accepts callbacks from
+ * that executor only).
  *
  * Wiring done here (single chain): both messengers registered on the minter, per-message burn limits for
  * USDC and the reserve-backed asset (`assetToken`), the asset's circuit breaker on the minter, MINTER_ROLE
@@ -61,7 +62,7 @@ export default buildModule("CctpDevnetStack", (m) => {
   ]);
   const messengerV1 = m.contract("DevTokenMessengerV1", [transmitterV1, tokenMinter, admin]);
   const hookExecutor = m.contract("CctpHookExecutor", [transmitterV2, messengerV2, tokenMinter]);
-  const treasury = m.contract("DevTreasury", []);
+  const treasury = m.contract("DevTreasury", [hookExecutor]);
 
   m.call(tokenMinter, "addLocalTokenMessenger", [messengerV2], { id: "addMessengerV2" });
   m.call(tokenMinter, "addLocalTokenMessenger", [messengerV1], { id: "addMessengerV1" });

@@ -27,7 +27,7 @@ export const messageTransmitterAbi = parseAbi([
 ]);
 
 export const hookExecutorAbi = parseAbi([
-  "function relay(bytes message, bytes attestation) returns (bytes returnData)",
+  "function relay(bytes message, bytes attestation) returns (uint256 amount)",
 ]);
 
 export const erc20Abi = parseAbi([

@@ -1,21 +1,19 @@
-import { decodeFunctionData, parseAbi, slice } from "viem";
+import { decodeAbiParameters, slice } from "viem";
 import { describe, expect, it } from "vitest";
 import { TransferRequestInvalidError } from "./errors.ts";
-import { HOOK_MAGIC, parseHookSpec, treasuryHookData } from "./hooks.ts";
+import { encodeHookData, HOOK_MAGIC, parseHookSpec, treasuryHookData } from "./hooks.ts";
 
 describe("hook data", () => {
-  it("is magic | target | credit(account, token, net amount)", () => {
+  it("is magic 'rkh2' | target | abi.encode(account), with no amount in it", () => {
     const treasury = "0x2000000000000000000000000000000000000007";
-    const token = "0x2000000000000000000000000000000000000005";
     const account = `0x${"ab".repeat(32)}` as const;
-    const data = treasuryHookData({ treasury, account, token, netAmount: 1_234n });
+    const data = treasuryHookData({ treasury, account });
+    expect(HOOK_MAGIC).toBe("0x726b6832"); // "rkh2"
     expect(slice(data, 0, 4)).toBe(HOOK_MAGIC);
     expect(slice(data, 4, 24)).toBe(treasury);
-    const call = decodeFunctionData({
-      abi: parseAbi(["function credit(bytes32 account, address token, uint256 amount)"]),
-      data: slice(data, 24),
-    });
-    expect(call.args).toEqual([account, token, 1_234n]);
+    expect(decodeAbiParameters([{ type: "bytes32" }], slice(data, 24))).toEqual([account]);
+    expect(data.length).toBe(2 + 2 * (4 + 20 + 32));
+    expect(encodeHookData(treasury, "0x")).toBe(`${HOOK_MAGIC}${treasury.slice(2)}`);
   });
 
   it("parses treasury:<bytes32> and treasury:<text>", () => {

@@ -1,18 +1,18 @@
 /**
  * Hook data in the devnet hook executor's format (contracts/cctp/libraries/CctpHookData.sol):
  *
- *     hookData = abi.encodePacked(bytes4 "rkh1" (0x726b6831), address target, bytes callData)
+ *     hookData = abi.encodePacked(bytes4 "rkh2" (0x726b6832), address target, bytes data)
  *
- * The executor mints `amount - feeExecuted` to itself, approves the target for exactly that, calls it and
- * requires the whole net amount consumed. A treasury hook is `DevTreasury.credit(account, token, net)`.
+ * The executor mints `amount - feeExecuted` to itself, measures it, transfers exactly that to the target
+ * and calls `target.onCctpHook(nonce, sourceDomain, sender, token, amount, data)` (receiver callback), so
+ * the hook data states no amount and works for standard and fast transfers alike. A treasury hook's data
+ * is `abi.encode(bytes32 account)`: `DevTreasury` credits the delivered amount to that account.
  * Pure.
  */
-import { type Address, concat, encodeFunctionData, type Hex, isHex, parseAbi, size } from "viem";
+import { type Address, concat, encodeAbiParameters, type Hex, isHex, size } from "viem";
 import { TransferRequestInvalidError } from "./errors.ts";
 
-export const HOOK_MAGIC: Hex = "0x726b6831";
-
-const treasuryAbi = parseAbi(["function credit(bytes32 account, address token, uint256 amount)"]);
+export const HOOK_MAGIC: Hex = "0x726b6832";
 
 /** A hook a transfer can carry. */
 export type TransferHook = {
@@ -21,24 +21,14 @@ export type TransferHook = {
   readonly account: Hex;
 };
 
-/** `abi.encodePacked(MAGIC, target, callData)`. */
-export function encodeHookData(target: Address, callData: Hex): Hex {
-  return concat([HOOK_MAGIC, target, callData]);
+/** `abi.encodePacked(MAGIC, target, data)`: the executor pays `target` and calls it back with `data`. */
+export function encodeHookData(target: Address, data: Hex): Hex {
+  return concat([HOOK_MAGIC, target, data]);
 }
 
-/** Hook data crediting `account` at `treasury` with `netAmount` of `token` (the destination token). */
-export function treasuryHookData(args: {
-  treasury: Address;
-  account: Hex;
-  token: Address;
-  netAmount: bigint;
-}): Hex {
-  const callData = encodeFunctionData({
-    abi: treasuryAbi,
-    functionName: "credit",
-    args: [args.account, args.token, args.netAmount],
-  });
-  return encodeHookData(args.treasury, callData);
+/** Hook data crediting `account` at `treasury` with whatever the transfer delivers (amount − fee). */
+export function treasuryHookData(args: { treasury: Address; account: Hex }): Hex {
+  return encodeHookData(args.treasury, encodeAbiParameters([{ type: "bytes32" }], [args.account]));
 }
 
 /**

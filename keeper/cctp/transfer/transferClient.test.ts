@@ -73,11 +73,17 @@ describe("transfer client: plan", () => {
     expect(p.route.version).toBe(2);
   });
 
-  it("routes a hook through the executor (recipient and caller) with the treasury credit", () => {
-    const p = client().plan(usdc({ hook: { type: "treasury", account: NONCE } }));
-    expect(p.mintRecipient).toBe(addressToBytes32(CCTP_ADDR.remoteExecutor));
-    expect(p.destinationCaller).toBe(addressToBytes32(CCTP_ADDR.remoteExecutor));
-    expect(p.hookData?.slice(0, 50)).toBe(`0x726b6831${CCTP_ADDR.remoteTreasury.slice(2).toLowerCase()}`);
+  it("routes a hook, standard or fast, through the executor (recipient and caller) with the treasury account", () => {
+    const hook = { type: "treasury", account: NONCE } as const;
+    const expected = `0x726b6832${CCTP_ADDR.remoteTreasury.slice(2).toLowerCase()}${NONCE.slice(2)}`;
+    for (const speed of ["standard", "fast"] as const) {
+      const p = client().plan(usdc({ speed, hook }));
+      expect(p.speed).toBe(speed);
+      expect(p.mintRecipient).toBe(addressToBytes32(CCTP_ADDR.remoteExecutor));
+      expect(p.destinationCaller).toBe(addressToBytes32(CCTP_ADDR.remoteExecutor));
+      // No amount in the hook data: the executor tells the treasury what was delivered (amount - fee).
+      expect(p.hookData).toBe(expected);
+    }
   });
 
   it("sets a destination caller (V1: depositForBurnWithCaller), never together with a hook", () => {
@@ -93,9 +99,6 @@ describe("transfer client: plan", () => {
   it("refuses what the route cannot do, naming the field or the route", () => {
     const c = client();
     expect(() => c.plan(usdc({ amount: 0n }))).toThrow(TransferRequestInvalidError);
-    expect(() => c.plan(usdc({ speed: "fast", hook: { type: "treasury", account: NONCE } }))).toThrow(
-      "Transfer request field hook is invalid",
-    );
     expect(() =>
       c.plan(usdc({ from: "remote", to: "home", hook: { type: "treasury", account: NONCE } })),
     ).toThrow(

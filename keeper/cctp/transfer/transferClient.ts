@@ -542,13 +542,6 @@ export function createTransferClient(args: CreateTransferClientArgs): TransferCl
           route: name,
           reason: "hooks need CCTP V2 on both ends (this route is V1)",
         });
-      if (request.speed === "fast") {
-        throw new TransferRequestInvalidError({
-          field: "hook",
-          reason:
-            "hooks need a standard transfer: the hook must credit exactly amount - feeExecuted, and a fast fee is only known at attestation",
-        });
-      }
       const executor = route.destination.v2?.hookExecutor;
       if (executor === undefined)
         throw new CctpRouteUnsupportedError({
@@ -563,12 +556,9 @@ export function createTransferClient(args: CreateTransferClientArgs): TransferCl
         });
       mintRecipient = addressToBytes32(executor);
       destinationCaller = addressToBytes32(executor);
-      hookData = treasuryHookData({
-        treasury,
-        account: request.hook.account,
-        token: destinationToken,
-        netAmount: request.amount,
-      });
+      // The executor pays the treasury what was minted (amount - feeExecuted) and tells it the amount, so
+      // the hook data names only the account: fast transfers (fee fixed at attestation) work too.
+      hookData = treasuryHookData({ treasury, account: request.hook.account });
     }
     return {
       type: "planned",

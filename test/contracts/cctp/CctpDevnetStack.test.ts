@@ -32,7 +32,16 @@ async function deployModule() {
 describe("Ignition module CctpDevnetStack", () => {
   it("deploys one chain's CCTP contracts with the local wiring", async () => {
     const { stack, asset, attesters, admin, issuer } = await networkHelpers.loadFixture(deployModule);
-    const { usdc, tokenMinter, transmitterV2, transmitterV1, messengerV2, messengerV1, hookExecutor } = stack;
+    const {
+      usdc,
+      tokenMinter,
+      transmitterV2,
+      transmitterV1,
+      messengerV2,
+      messengerV1,
+      hookExecutor,
+      treasury,
+    } = stack;
     expect([await usdc.read.name(), await usdc.read.symbol(), await usdc.read.decimals()]).toEqual([
       "USD Coin",
       "USDC",
@@ -48,6 +57,7 @@ describe("Ignition module CctpDevnetStack", () => {
     expect(await messengerV2.read.localMessageTransmitter()).toBe(getAddress(transmitterV2.address));
     expect(await messengerV1.read.localMessageTransmitter()).toBe(getAddress(transmitterV1.address));
     expect(await hookExecutor.read.tokenMessenger()).toBe(getAddress(messengerV2.address));
+    expect(await treasury.read.executor()).toBe(getAddress(hookExecutor.address));
     expect(await tokenMinter.read.isLocalTokenMessenger([messengerV2.address])).toBe(true);
     expect(await tokenMinter.read.isLocalTokenMessenger([messengerV1.address])).toBe(true);
     expect(await tokenMinter.read.burnLimitsPerMessage([usdc.address])).toBe(10_000_000_000_000n);

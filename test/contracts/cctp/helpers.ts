@@ -168,7 +168,7 @@ async function deployCctpChain(
     messengerV2.address,
     minter.address,
   ]);
-  const treasury = await viem.deployContract("DevTreasury", []);
+  const treasury = await viem.deployContract("DevTreasury", [executor.address]);
   const publicClient = await viem.getPublicClient();
   const asAdmin = { account: admin };
   const dusd = opts.asset.token;
