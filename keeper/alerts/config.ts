@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ConfigFieldMeta } from "../config/schema.ts";
+import { describe, intIn, SLUG, SLUG_RULE } from "../config/fields.ts";
 import { PAGERDUTY_EVENTS_URL } from "./pagerduty.ts";
 import { DEFAULT_ALERT_POLICY, DEFAULT_DELIVERY } from "./types.ts";
 
@@ -17,22 +17,9 @@ import { DEFAULT_ALERT_POLICY, DEFAULT_DELIVERY } from "./types.ts";
  * `RESERVE_KEEPER__ALERTS__SINKS__PAGER__ROUTING_KEY=…`.
  */
 
-function describe<T extends z.ZodType>(schema: T, description: string, sensitive = false): T {
-  const meta: ConfigFieldMeta = sensitive ? { description, sensitive: true } : { description };
-  return schema.meta(meta);
-}
-
-const SLUG = /^[a-z][a-z0-9-]{0,31}$/;
-const SLUG_RULE = "must be a lowercase slug: a letter, then letters, digits or '-', at most 32 characters";
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
 export const MIN_WEBHOOK_SECRET_LENGTH = 32;
-
-function intIn(min: number, max: number) {
-  const rule = `must be an integer from ${min} to ${max}`;
-  const got = (iss: { input?: unknown }) => `${rule}, got ${String(iss.input)}`;
-  return z.number().int({ error: got }).min(min, { error: got }).max(max, { error: got });
-}
 
 /** An https URL (http only to a loopback host, for local receivers). Messages never echo the value. */
 function httpsUrl() {

@@ -1,6 +1,5 @@
-import { getAddress } from "viem";
 import { z } from "zod";
-import type { ConfigFieldMeta } from "../config/schema.ts";
+import { addressSchema as address, bigIntIn, describe, intIn, SLUG, SLUG_RULE } from "../config/fields.ts";
 
 /**
  * The `cctp:` section of the keeper config: the CCTP transfer client and service (keeper/cctp/transfer,
@@ -14,13 +13,6 @@ import type { ConfigFieldMeta } from "../config/schema.ts";
  * service starts (`resolveCctpSetup` in keeper/cctp/transfer/setup.ts), which lists every problem at once.
  */
 
-function describe<T extends z.ZodType>(schema: T, description: string): T {
-  const meta: ConfigFieldMeta = { description };
-  return schema.meta(meta);
-}
-
-const SLUG = /^[a-z][a-z0-9-]{0,31}$/;
-const SLUG_RULE = "must be a lowercase slug: a letter, then letters, digits or '-', at most 32 characters";
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Token units as a decimal string, e.g. "1000000" or "0.5". */
 const TOKEN_AMOUNT = /^(0|[1-9][0-9]{0,59})(\.[0-9]{1,36})?$/;
@@ -31,14 +23,6 @@ export const IRIS_MAINNET_URL = "https://iris-api.circle.com";
 export const MAX_DOMAIN = 0xffff_ffff;
 /** Default port of the devnet attestation service. */
 export const DEFAULT_ATTESTATION_SERVICE_PORT = 8_790;
-
-function intIn(min: number, max: number) {
-  const rule = `must be an integer from ${min} to ${max}`;
-  const got = (iss: { input?: unknown }) => `${rule}, got ${String(iss.input)}`;
-  return z.number().int({ error: got }).min(min, { error: got }).max(max, { error: got });
-}
-
-const bigIntIn = (min: number, max: number) => intIn(min, max).transform((n) => BigInt(n));
 
 /** Fee rate in basis points with at most 3 decimals (Circle's 1/1000-bps precision), parsed to millibps. */
 function feeBps(max: number) {
@@ -73,12 +57,6 @@ function apiUrl() {
     ctx.addIssue({ code: "custom", message: "must use https (http only to localhost, 127.0.0.1 or [::1])" });
   });
 }
-
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, { error: "must be a 0x-prefixed 20-byte hex address" })
-  .refine((v) => !/^0x0{40}$/.test(v), { error: "must not be the zero address" })
-  .transform((v) => getAddress(v.toLowerCase()));
 
 const tokenAmount = z
   .string()

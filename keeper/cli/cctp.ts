@@ -7,7 +7,7 @@ import { CctpDecodeError } from "../cctp/errors.ts";
 import { bytes32AsAddress, hexProblem } from "../cctp/hex.ts";
 import { transferKey } from "../cctp/iris.ts";
 import { UnhandledVariantError } from "../internal/errors.ts";
-import { EXIT, parseOptions, required, UsageError } from "./usage.ts";
+import { EXIT, json, parseOptions, required, UsageError } from "./usage.ts";
 
 export const CCTP_USAGE = `reserve-keeper cctp <command> [options]
 
@@ -30,6 +30,8 @@ Commands:
       burn, attest, receive one CCTP transfer (\`reserve-keeper cctp transfer help\`)
   resume --burn-tx <hash> --from <chain> …
       continue a transfer from its burn transaction
+  serve (--config f | --manifest deployments/devnet.json) [--port 8660] [--metrics-port 9466]
+      the pause-aware transfer service with its HTTP API until SIGINT/SIGTERM (\`reserve-keeper cctp serve help\`)
   attestation-service (--manifest deployments/devnet.json | --config f) [--port 8790]
       DEVNET ONLY: the local attestation service (Iris API shapes)
 
@@ -73,6 +75,8 @@ export async function runCctp(argv: string[], io: Partial<CctpIo> = {}): Promise
         return await (await import("./cctpTransfer.ts")).runCctpResume(rest);
       case "attestation-service":
         return await (await import("./cctpService.ts")).runCctpAttestationService(rest);
+      case "serve":
+        return await (await import("./cctpServe.ts")).runCctpServe(rest);
       case undefined:
       case "help":
       case "--help":
@@ -153,11 +157,6 @@ function attesterOptions(values: Record<string, unknown>): { attesters: Address[
     );
   }
   return { attesters, threshold };
-}
-
-/** JSON with bigints as decimal strings. */
-function json(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v), 2);
 }
 
 /** Rows of `name  value`, names padded to one column. */

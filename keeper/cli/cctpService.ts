@@ -11,7 +11,7 @@ import { attestationServiceConfigSchema } from "../cctp/config.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
 import { createTelemetryServer } from "../telemetry/server.ts";
 import { cctpCliLogger, cctpContext, withUsage } from "./cctpTransfer.ts";
-import { EXIT, parseOptions, portOption, UsageError } from "./usage.ts";
+import { EXIT, listenPortOption, parseOptions, portOption, UsageError } from "./usage.ts";
 
 export const CCTP_SERVICE_USAGE = `reserve-keeper cctp attestation-service (--manifest deployments/devnet.json | --config f)
     [--port 8790 (0: any free port)] [--host 127.0.0.1] [--metrics-port n] [--keys-env VAR]
@@ -29,15 +29,6 @@ Exit codes: 0 stopped by a signal, 1 failure (reason on stderr), 2 bad command l
 
 const KEY = /^0x[0-9a-fA-F]{64}$/;
 
-/** --port: 0 (any free port) to 65535. */
-function listenPort(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65_535)
-    throw new UsageError(`--port "${value}" is not a TCP port (0 = any free port).`);
-  return n;
-}
-
 /** `reserve-keeper cctp attestation-service` */
 export async function runCctpAttestationService(argv: string[]): Promise<number> {
   return withUsage(CCTP_SERVICE_USAGE, argv, () => serve(argv));
@@ -54,7 +45,7 @@ async function serve(argv: string[]): Promise<number> {
   });
   const ctx = await cctpContext(values);
   const base = ctx.setup.config.attestationService ?? attestationServiceConfigSchema.parse({});
-  const port = listenPort(values.port);
+  const port = listenPortOption(values, "port");
   const settings = {
     ...base,
     ...(port === undefined ? {} : { port }),

@@ -38,7 +38,7 @@ import { KeeperError } from "../internal/errors.ts";
 import { createBusFromConfig } from "../main.ts";
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
-import { EXIT, parseOptions, required, UsageError } from "./usage.ts";
+import { EXIT, json, parseOptions, required, UsageError } from "./usage.ts";
 
 export const CCTP_TRANSFER_USAGE = `reserve-keeper cctp transfer (--asset <id> | --usdc) --from <chain> --to <chain> --amount <decimal>
     [--fast] [--max-fee <decimal>] [--hook treasury:<account>] [--version 1|2] [--recipient <address>]
@@ -51,7 +51,8 @@ reserve-keeper cctp resume --burn-tx <hash> --from <chain> (--config f | --manif
              status and poll count, the receive tx, the amount received and the fee.
              --fast: fast transfer (fee from the attestation API's fees endpoint; maxFee = that fee);
              --max-fee refuses a fast transfer whose fee is above it. --hook treasury:<account> credits
-             the destination treasury account (bytes32 or text) atomically with the mint (standard only).
+             the destination treasury account (bytes32 or text) atomically with the mint, with what
+             arrives (amount - fee, so with --fast too).
              The route uses CCTP V2 when both chains support it, else V1; --version forces one.
              --destination-caller: only that address may receive (V1: depositForBurnWithCaller); this
              command receives only when it is the sender.
@@ -66,10 +67,6 @@ Exit codes: 0 received or already received, 1 failure (reason on stderr), 2 bad 
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
-
-function json(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v), 2);
-}
 
 /** JSON logs on stderr, written synchronously; LOG_LEVEL overrides (default warn: stdout carries the steps). */
 export function cctpCliLogger(level = "warn"): Logger {
@@ -112,8 +109,15 @@ export async function cctpContext(values: Record<string, unknown>): Promise<Cctp
   return { config, setup: resolveCctpSetup(config), manifest };
 }
 
-/** The transfer account: the config's signer, or a devnet role's key with --manifest. */
-async function transferAccount(ctx: CctpCliContext, values: Record<string, unknown>): Promise<Account> {
+/**
+ * The sending account of a CCTP command: the config's signer, or with --manifest the devnet account
+ * --account (default alice). `user` names what needs it in the error for a signer of type none.
+ */
+export async function transferAccount(
+  ctx: CctpCliContext,
+  values: Record<string, unknown>,
+  user = "a transfer",
+): Promise<Account> {
   if (ctx.manifest !== undefined) {
     const role = (values.account as string | undefined) ?? "alice";
     if (!Object.hasOwn(DEVNET_ROLE_INDEX, role)) {
@@ -126,8 +130,7 @@ async function transferAccount(ctx: CctpCliContext, values: Record<string, unkno
   if (values.account !== undefined)
     throw new UsageError("--account only works with --manifest; --config uses its signer.");
   const account = await loadSigner(ctx.config.signer, process.env);
-  if (account === undefined)
-    throw new UsageError('The config\'s signer is "none": a transfer needs a signer.');
+  if (account === undefined) throw new UsageError(`The config's signer is "none": ${user} needs a signer.`);
   return account;
 }
 

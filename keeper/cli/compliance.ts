@@ -13,7 +13,7 @@ import { startComplianceService } from "../consumers/compliance/service.ts";
 import { runGateSyncOnce } from "../consumers/compliance/syncOnce.ts";
 import { ConfigError } from "../internal/errors.ts";
 import { createLogger, type Logger } from "../telemetry/logger.ts";
-import { EXIT, parseOptions, portOption, required, UsageError } from "./usage.ts";
+import { EXIT, json, parseOptions, portOption, required, UsageError } from "./usage.ts";
 
 /** Exit code of `compliance check` when the decision refuses. */
 export const EXIT_REFUSED = 3;
@@ -39,8 +39,6 @@ Exit codes: 0 success (check: allowed), 1 failure (reason on stderr), 2 bad comm
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
-const json = (value: unknown) =>
-  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v), 2);
 
 const DEVNET_CHAIN_IDS = new Set([31337, 31338]);
 

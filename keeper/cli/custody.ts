@@ -16,7 +16,7 @@ import { ConfigError } from "../internal/errors.ts";
 import { createBusFromConfig, type RunningKeeper, startKeeper } from "../main.ts";
 import { createLogger, type Logger } from "../telemetry/logger.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
-import { EXIT, parseOptions, portOption, required, UsageError } from "./usage.ts";
+import { EXIT, json, parseOptions, portOption, required, UsageError } from "./usage.ts";
 
 export const CUSTODY_USAGE = `reserve-keeper custody <command> [options]
 
@@ -45,8 +45,6 @@ export type CustodyCliIo = {
 };
 
 type Print = { out(line: string): void; err(line: string): void };
-const json = (value: unknown) =>
-  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v), 2);
 
 /** Producer name of the custody service's bus messages (its own Kafka transactional id: never fences the keeper). */
 export const CUSTODY_PRODUCER_NAME = "reserve-keeper-custody";

@@ -10,7 +10,7 @@ Commands:
   devnet …   local two-chain devnet: up, down, status, set-reserves, mint, burn, trip, unpause, demo
   admin …    breaker administration: status, pause, M-of-N unpause and signer changes, keystores
   compliance …  KYC/geofence/QP gating: serve (API, gate sync, on-ramp), check, sync, devnet-config
-  cctp …     CCTP: transfer, resume, attestation-service (devnet); decode <hex>, verify an attestation
+  cctp …     CCTP: serve (transfer service + API), transfer, resume, attestation-service (devnet); decode, verify
   custody …  custody service: serve (custodian reports, attestation links, health, dual-source check), attestations verify
   help       this text
 

@@ -39,6 +39,11 @@ export function required(values: Record<string, unknown>, name: string): string 
   return v;
 }
 
+/** JSON output of every command: bigints as decimal strings, indented by 2. */
+export function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v), 2);
+}
+
 /** Parses a TCP port option. */
 export function portOption(values: Record<string, unknown>, name: string): number | undefined {
   const v = values[name];
@@ -47,4 +52,14 @@ export function portOption(values: Record<string, unknown>, name: string): numbe
   if (!Number.isInteger(n) || n < 1 || n > 65_535)
     throw new UsageError(`--${name} "${String(v)}" is not a TCP port.`);
   return n;
+}
+
+/** Parses the port a server listens on: 0 (any free port) to 65535. */
+export function listenPortOption(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const text = String(v);
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65_535)
+    throw new UsageError(`--${name} "${text}" is not a TCP port (0 = any free port).`);
+  return Number(text);
 }

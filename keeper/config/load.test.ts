@@ -286,7 +286,7 @@ describe("env overrides", () => {
       RESERVE_KEEPER__CHAINS__HOME__ID: "0",
     });
     expect(problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
-      'RESERVE_KEEPER__BOGUS: no setting "bogus" under (root); settings there: keeperId, chains, assets, signer, actions, bus, checkpoint, telemetry, alerts, compliance, cctp, custody',
+      'RESERVE_KEEPER__BOGUS: no setting "bogus" under (root); settings there: keeperId, chains, assets, signer, actions, bus, checkpoint, telemetry, alerts, compliance, cctp, cctpService, custody',
       "chains[0].id: must be an integer from 1 to 9007199254740991, got 0 (from RESERVE_KEEPER__CHAINS__HOME__ID)",
       "telemetry.metricsPort: must be an integer from 1 to 65535, got 99999 (from RESERVE_KEEPER__TELEMETRY__METRICS_PORT)",
     ]);

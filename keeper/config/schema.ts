@@ -1,12 +1,23 @@
-import { getAddress, parseUnits } from "viem";
+import { parseUnits } from "viem";
 import { z } from "zod";
 import type { FeeConfig } from "../actions/fees.ts";
 import { alertsConfigSchema } from "../alerts/config.ts";
 import { cctpConfigSchema } from "../cctp/config.ts";
+import { cctpServiceConfigSchema } from "../consumers/cctp/config.ts";
 import { complianceConfigSchema } from "../consumers/compliance/config.ts";
 import { custodyConfigSchema } from "../consumers/custody/config.ts";
-import type { Address, Policy } from "../engine/types.ts";
+import type { Policy } from "../engine/types.ts";
 import { validatePolicy } from "../engine/validatePolicy.ts";
+import {
+  addressSchema,
+  bigIntIn,
+  describe,
+  intIn,
+  SLUG,
+  signerConfigSchema,
+  slug,
+  urlWith,
+} from "./fields.ts";
 
 /**
  * THE keeper config: one zod schema for every setting. Conventions:
@@ -27,23 +38,13 @@ import { validatePolicy } from "../engine/validatePolicy.ts";
  * Real PoR feeds often live on a chain where the token has no verifier (or no deployment at all).
  */
 
-/** Metadata every config field carries (zod's global registry, via `.meta()`). */
-export type ConfigFieldMeta = { readonly description: string; readonly sensitive?: boolean };
-
-function describe<T extends z.ZodType>(schema: T, description: string, sensitive = false): T {
-  const meta: ConfigFieldMeta = sensitive ? { description, sensitive: true } : { description };
-  return schema.meta(meta);
-}
+export type { ConfigFieldMeta } from "./fields.ts";
+export { addressSchema } from "./fields.ts";
 
 // ---------------------------------------------------------------------------------------------
-// Leaf types
+// Leaf types (the shared ones are in fields.ts)
 // ---------------------------------------------------------------------------------------------
 
-const SLUG = /^[a-z][a-z0-9-]{0,31}$/;
-const SLUG_RULE = "must be a lowercase slug: a letter, then letters, digits or '-', at most 32 characters";
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LOOKS_LIKE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const BROKER = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$/;
 
 /** Largest fee cap accepted, in gwei (a typo guard: 1,000,000 gwei per gas is 0.001 ETH per gas). */
@@ -52,61 +53,6 @@ export const DEFAULT_MAX_FEE_GWEI = "100";
 export const DEFAULT_EMERGENCY_MAX_FEE_GWEI = "500";
 /** Upper bound of every basis-point setting (1000 %). */
 export const MAX_BPS = 100_000;
-
-const slug = () => z.string().regex(SLUG, { error: SLUG_RULE });
-
-function intIn(min: number, max: number) {
-  const rule = `must be an integer from ${min} to ${max}`;
-  const got = (iss: { input?: unknown }) => `${rule}, got ${String(iss.input)}`;
-  return z.number().int({ error: got }).min(min, { error: got }).max(max, { error: got });
-}
-
-/** An integer setting parsed to bigint (block numbers, block counts, bps, seconds). */
-const bigIntIn = (min: number, max: number) => intIn(min, max).transform((n) => BigInt(n));
-
-/** http(s)/ws(s) URL; the value itself is sensitive, so messages never echo it. */
-function urlWith(schemes: readonly string[]) {
-  const known = new Set(["http", "https", "ws", "wss"]);
-  return z.string().superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: `must be a ${schemes.join(" or ")} URL` });
-      return;
-    }
-    const scheme = url.protocol.replace(/:$/, "");
-    if (!schemes.includes(scheme)) {
-      const got = known.has(scheme) ? `, got ${scheme}` : "";
-      ctx.addIssue({ code: "custom", message: `must use ${schemes.join(" or ")}${got}` });
-    }
-  });
-}
-
-/**
- * A 20-byte address. All-lowercase (or all-uppercase) hex carries no checksum and is accepted; mixed
- * case must be a correct EIP-55 checksum. Output is checksummed.
- */
-export const addressSchema = z
-  .string()
-  .superRefine((value, ctx) => {
-    if (!ADDRESS.test(value)) {
-      ctx.addIssue({ code: "custom", message: "must be a 0x-prefixed 20-byte hex address (40 hex digits)" });
-      return;
-    }
-    const body = value.slice(2);
-    if (body !== body.toLowerCase() && body !== body.toUpperCase()) {
-      const expected = getAddress(value.toLowerCase());
-      if (expected !== value) {
-        ctx.addIssue({
-          code: "custom",
-          message: `has a wrong EIP-55 checksum (mixed case); expected ${expected}, or write it all lowercase`,
-        });
-      }
-    }
-    if (/^0x0{40}$/.test(value)) ctx.addIssue({ code: "custom", message: "must not be the zero address" });
-  })
-  .transform((value) => getAddress(value.toLowerCase()) as Address);
 
 const GWEI_RULE = `must be a number of gwei greater than 0 and at most ${MAX_FEE_CAP_GWEI}, with at most 9 decimals (e.g. 30 or "1.5")`;
 
@@ -128,24 +74,6 @@ function gweiToWei() {
       return z.NEVER;
     }
     return wei;
-  });
-}
-
-/** Name of an environment variable. Never echoes the value (people paste secrets here by mistake). */
-function envVarName() {
-  return z.string().superRefine((value, ctx) => {
-    if (LOOKS_LIKE_KEY.test(value)) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          "looks like a private key, not a variable name; put the secret in the environment and name the variable here",
-      });
-    } else if (!ENV_NAME.test(value)) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be an environment variable name (letters, digits and '_', not starting with a digit)",
-      });
-    }
   });
 }
 
@@ -244,24 +172,7 @@ const assetSchema = z.strictObject({
   deployments: describe(z.array(deploymentSchema).min(1), "Where the asset lives: one entry per chain."),
 });
 
-const signerSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("keystore"),
-    path: describe(z.string().min(1), "Web3 Secret Storage v3 (JSON keystore) file."),
-    passwordEnv: describe(
-      envVarName().prefault("RESERVE_KEEPER_KEYSTORE_PASSWORD"),
-      "Name of the environment variable holding the keystore password.",
-    ),
-  }),
-  z.strictObject({
-    type: z.literal("env"),
-    variable: describe(
-      envVarName().prefault("RESERVE_KEEPER_SIGNER_KEY"),
-      "Name of the environment variable holding a raw private key. DEVNET ONLY: use a keystore elsewhere.",
-    ),
-  }),
-  z.strictObject({ type: z.literal("none") }),
-]);
+const signerSchema = signerConfigSchema("RESERVE_KEEPER_SIGNER_KEY");
 
 const actionsSchema = z
   .strictObject({
@@ -522,6 +433,10 @@ const baseSchema = z
     cctp: describe(
       cctpConfigSchema.optional(),
       "CCTP transfers (reserve-keeper cctp …): attestation API, attesters, CCTP contracts per chain; absent: not configured.",
+    ),
+    cctpService: describe(
+      cctpServiceConfigSchema.optional(),
+      "The CCTP transfer service (reserve-keeper cctp serve): HTTP API, breaker re-reads, shutdown; absent: the defaults.",
     ),
     custody: describe(
       custodyConfigSchema.optional(),

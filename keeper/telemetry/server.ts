@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { closeServer, listen, sendJson, sendText } from "../internal/http.ts";
 import { scrub } from "./logger.ts";
 
 /** What a probe reports; `details` is JSON-serialised (bigints as strings, secrets scrubbed). */
@@ -28,18 +28,6 @@ export type TelemetryServer = {
   /** The bound port while listening. */
   readonly port: number | undefined;
 };
-
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, {
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-  });
-  res.end(body);
-}
-
-const sendJson = (res: ServerResponse, status: number, body: unknown) =>
-  send(res, status, "application/json; charset=utf-8", `${JSON.stringify(body)}\n`);
 
 async function runProbe(probe: Probe, timeoutMs: number): Promise<ProbeResult> {
   let timer: NodeJS.Timeout | undefined;
@@ -92,7 +80,7 @@ export function createTelemetryServer({
       res.setHeader("allow", "GET, HEAD");
       return sendJson(res, 405, { error: "method not allowed" });
     }
-    if (path === "/metrics") return send(res, 200, registry.contentType, await registry.metrics());
+    if (path === "/metrics") return sendText(res, 200, registry.contentType, await registry.metrics());
     return probeResponse(res, path === "/healthz" ? health : ready);
   }
 
@@ -100,8 +88,8 @@ export function createTelemetryServer({
     get port() {
       return boundPort;
     },
-    start() {
-      if (server) return Promise.reject(new Error("Telemetry server is already started."));
+    async start() {
+      if (server) throw new Error("Telemetry server is already started.");
       const srv = createServer((req, res) => {
         handle(req, res).catch((err: unknown) => {
           if (!res.headersSent)
@@ -111,28 +99,20 @@ export function createTelemetryServer({
       });
       srv.requestTimeout = 10_000;
       server = srv;
-      return new Promise<number>((resolve, reject) => {
-        srv.once("error", (err) => {
-          server = undefined;
-          reject(err);
-        });
-        srv.listen(port, host, () => {
-          boundPort = (srv.address() as AddressInfo).port;
-          resolve(boundPort);
-        });
-      });
+      try {
+        boundPort = await listen(srv, port, host);
+      } catch (err) {
+        server = undefined;
+        throw err;
+      }
+      return boundPort;
     },
     stop() {
       const srv = server;
       server = undefined;
       boundPort = undefined;
       if (!srv) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        srv.close((err) =>
-          err && (err as NodeJS.ErrnoException).code !== "ERR_SERVER_NOT_RUNNING" ? reject(err) : resolve(),
-        );
-        srv.closeAllConnections();
-      });
+      return closeServer(srv);
     },
   };
 }

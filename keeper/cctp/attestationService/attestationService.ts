@@ -23,6 +23,7 @@ import {
   toBytes,
 } from "viem";
 import { InvalidArgumentError } from "../../internal/errors.ts";
+import { closeServer, listen } from "../../internal/http.ts";
 import { getLogsSplitting } from "../../sources/logs.ts";
 import type { Logger } from "../../telemetry/logger.ts";
 import type { KeeperMetrics } from "../../telemetry/metrics.ts";
@@ -164,10 +165,7 @@ export function createAttestationService(args: CreateAttestationServiceArgs): At
     },
     async start() {
       server = createServer(handler);
-      await new Promise<void>((resolve, reject) => {
-        server!.once("error", reject);
-        server!.listen(settings.port, settings.host, () => resolve());
-      });
+      await listen(server, settings.port, settings.host);
       const address = server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       url = `http://${host}:${address.port}`;
@@ -190,11 +188,7 @@ export function createAttestationService(args: CreateAttestationServiceArgs): At
       stopped = true;
       abort.abort();
       await Promise.all(loops);
-      await new Promise<void>((resolve) => {
-        if (server === undefined) return resolve();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      if (server !== undefined) await closeServer(server);
       logger.info({ url }, "cctp attestation service stopped");
     },
   };

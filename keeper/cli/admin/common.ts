@@ -21,15 +21,12 @@ import type { KeeperConfig } from "../../config/schema.ts";
 import { createBusFromConfig } from "../../main.ts";
 import { createLogger, type Logger } from "../../telemetry/logger.ts";
 import { createMetrics } from "../../telemetry/metrics.ts";
-import { EXIT, parseOptions, required, UsageError } from "../usage.ts";
+import { EXIT, json, parseOptions, required, UsageError } from "../usage.ts";
+
+export { json };
 
 export const out = (line: string) => process.stdout.write(`${line}\n`);
 export const err = (line: string) => process.stderr.write(`${line}\n`);
-
-/** JSON with bigints as decimal strings. */
-export function json(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v), 2);
-}
 
 /** Options every chain-reading command takes. */
 export const CONFIG_OPTIONS = {

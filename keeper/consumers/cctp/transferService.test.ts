@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createInProcessBus, type InProcessBus } from "../../bus/inprocess.ts";
 import type { BreakerObserved, CctpTransferEvent, Envelope, PauseMined } from "../../bus/types.ts";
 import { CctpTokenPausedError, CctpTxRevertedError } from "../../cctp/transfer/errors.ts";
@@ -307,6 +307,52 @@ describe("CCTP transfer service", () => {
     await expect(x.done).rejects.toBeInstanceOf(CctpTxRevertedError);
     await s.bus.idle();
     expect(s.events("x")).toEqual(["failed"]);
+  });
+
+  it("re-reads every breaker each reconcileIntervalMs and lets held transfers go when a read shows the unpause", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const chain = { homePaused: true, failRemote: false };
+      let block = 10n;
+      const reads: string[] = [];
+      let fake!: ReturnType<typeof fakeClient>;
+      service = createCctpTransferService({
+        setup,
+        logger: silentLogger,
+        reconcileIntervalMs: 1_000,
+        createClient: (onEvent) => {
+          fake = fakeClient(setup, onEvent);
+          return fake.client;
+        },
+        readBreaker: async (b) => {
+          reads.push(b.chain);
+          if (b.chain === "remote" && chain.failRemote) throw new Error("rpc down");
+          return { paused: b.chain === "home" && chain.homePaused, blockNumber: block++ };
+        },
+      });
+      await service.start();
+      expect(reads).toHaveLength(2);
+      const a = service.submit(req("a"));
+      expect(service.held("dusd")).toBe(1);
+      chain.failRemote = true;
+      await vi.advanceTimersByTimeAsync(999);
+      expect(reads).toHaveLength(2); // not yet
+      await vi.advanceTimersByTimeAsync(1);
+      expect(reads).toHaveLength(4); // a failed read is logged; the next round still comes
+      expect(service.isPaused("dusd")).toBe(true);
+      chain.homePaused = false;
+      chain.failRemote = false;
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(reads).toHaveLength(6);
+      expect((await a.done).type).toBe("received");
+      expect(a.events.map((e) => e.event)).toEqual(["held", "resumed", "burned", "received"]);
+      expect(await service.reconcile()).toBe(0);
+      await service.stop();
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(reads).toHaveLength(8); // stopped: no more rounds
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("rejects held transfers with CctpServiceStoppedError on stop", async () => {

@@ -10,6 +10,9 @@
  * - When the asset is unpaused everywhere, the held transfers go on in the order they were held, one
  *   step at a time (`resumed`), before any newer transfer of the asset.
  * - USDC has no breaker and is never held.
+ * - With `reconcileIntervalMs`, every breaker is re-read that often after start (repairs a missed or
+ *   undelivered event; on a bus that carries no breakerEvents, e.g. a devnet's in-process bus, the reads
+ *   and TokenPaused reverts are the only way the service learns of a pause or an unpause).
  *
  *   const service = createCctpTransferService({ setup, createClient, bus, logger, metrics });
  *   await service.start();
@@ -71,6 +74,8 @@ export type CreateCctpTransferServiceArgs = {
   readonly readBreaker?: BreakerReader;
   /** Chain clients for the default breaker reads (createCctpChainClients). */
   readonly chainClients?: ((chain: ResolvedCctpChain) => CctpChainClients) | undefined;
+  /** Re-read every breaker this often after start, ms (default: never; only at start). */
+  readonly reconcileIntervalMs?: number | undefined;
   readonly logger: Logger;
   readonly metrics?: Pick<KeeperMetrics, "cctpTransfersHeld" | "cctpAssetPaused"> | undefined;
 };
@@ -84,6 +89,8 @@ export type CctpTransferService = {
   isPaused(assetId: string): boolean;
   /** Transfers currently held, per asset. */
   held(assetId: string): number;
+  /** Re-reads every breaker now; resolves with the number of failed reads (each is logged). */
+  reconcile(): Promise<number>;
   /** Resolves once the start reads and every delivered breaker event have been applied. */
   readonly pauseState: PauseState;
   /** Stops: unsubscribes; transfers still waiting reject with CctpServiceStoppedError (resume them later). */
@@ -129,6 +136,7 @@ export function createCctpTransferService(args: CreateCctpTransferServiceArgs): 
   const tracked = new Map<string, Tracked>();
   let subscription: Subscription | undefined;
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
   const abort = new AbortController();
 
   const client = args.createClient(dispatch);
@@ -150,6 +158,35 @@ export function createCctpTransferService(args: CreateCctpTransferServiceArgs): 
       });
       return { paused, blockNumber };
     });
+
+  async function readOne(b: BreakerRef & { chain: string }): Promise<void> {
+    const { paused, blockNumber } = await readBreaker(b);
+    const change = state.applyRead(b, paused, blockNumber);
+    if (change) onPauseChange(change.assetId);
+  }
+
+  async function reconcile(): Promise<number> {
+    const results = await Promise.allSettled(breakers.map(readOne));
+    let failed = 0;
+    results.forEach((r, i) => {
+      if (r.status === "fulfilled") return;
+      failed++;
+      const b = breakers[i]!;
+      logger.warn({ asset: b.assetId, chain: b.chain, err: r.reason }, "cctp breaker read failed");
+    });
+    return failed;
+  }
+
+  function schedule(): void {
+    const every = args.reconcileIntervalMs;
+    if (every === undefined || stopped) return;
+    timer = setTimeout(() => {
+      reconcile()
+        .catch(() => 0)
+        .finally(schedule);
+    }, every);
+    timer.unref?.();
+  }
 
   function laneOf(assetId: string): Lane {
     let lane = lanes.get(assetId);
@@ -394,6 +431,7 @@ export function createCctpTransferService(args: CreateCctpTransferServiceArgs): 
     pauseState: state,
     isPaused: (assetId) => state.isPaused(assetId),
     held: (assetId) => heldCount(assetId),
+    reconcile,
 
     async start() {
       if (bus !== undefined) {
@@ -407,14 +445,9 @@ export function createCctpTransferService(args: CreateCctpTransferServiceArgs): 
           },
         });
       }
-      await Promise.all(
-        breakers.map(async (b) => {
-          const { paused, blockNumber } = await readBreaker(b);
-          const change = state.applyRead(b, paused, blockNumber);
-          if (change) onPauseChange(change.assetId);
-        }),
-      );
+      await Promise.all(breakers.map(readOne));
       for (const a of setup.assets) updateGauges(a.id);
+      schedule();
       logger.info(
         {
           breakers: breakers.length,
@@ -446,6 +479,7 @@ export function createCctpTransferService(args: CreateCctpTransferServiceArgs): 
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearTimeout(timer);
       abort.abort(new CctpServiceStoppedError({ transferId: "(all)" }));
       await subscription?.close();
       for (const lane of lanes.values()) {

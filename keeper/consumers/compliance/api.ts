@@ -14,12 +14,20 @@
  * Bigints travel as decimal strings. Request bodies (which may carry an ip) are never logged.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { isIP } from "node:net";
 import { getAddress, isAddress } from "viem";
 import { z } from "zod";
 import { COMPLIANCE_OPERATIONS } from "../../bus/schemas.ts";
 import { isRetryable, KeeperError } from "../../internal/errors.ts";
+import {
+  closeServer,
+  HttpError,
+  invalidField,
+  listen,
+  parseJsonObject,
+  readJsonBody,
+  sendJson,
+} from "../../internal/http.ts";
 import type { Logger } from "../../telemetry/logger.ts";
 import type { ComplianceDecider } from "./decider.ts";
 import { ComplianceInputError, OnRampConflictError, OnRampNotFoundError } from "./errors.ts";
@@ -87,84 +95,6 @@ export type ComplianceApi = {
   readonly port: number | undefined;
 };
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  constructor(status: number, body: Record<string, unknown>) {
-    super(String(body.message ?? body.error));
-    this.status = status;
-    this.body = body;
-  }
-}
-
-const json = (value: unknown) =>
-  `${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v))}\n`;
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = json(body);
-  res.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-    "cache-control": "no-store",
-  });
-  res.end(text);
-}
-
-/** The first zod issue as a 400 naming the field (an unknown key names itself). */
-function badRequest(error: z.ZodError, body: Record<string, unknown>): HttpError {
-  const issue = error.issues[0];
-  if (issue?.code === "unrecognized_keys") {
-    const key = issue.keys[0] ?? "(body)";
-    return new HttpError(400, {
-      error: "invalid_request",
-      field: key,
-      message: `Field ${key} is not allowed.`,
-    });
-  }
-  const field = issue?.path.length ? issue.path.join(".") : "(body)";
-  const missing =
-    issue?.code === "invalid_type" && issue.path.length === 1 && !(String(issue.path[0]) in body);
-  const reason = missing ? "is required" : (issue?.message ?? "is invalid");
-  return new HttpError(400, {
-    error: "invalid_request",
-    field,
-    message: `Field ${field} ${reason.startsWith("is ") || reason.startsWith("must") ? reason : `is invalid: ${reason}`}.`,
-  });
-}
-
-async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes)
-      throw new HttpError(413, { error: "payload_too_large", message: `Body exceeds ${maxBytes} bytes.` });
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new HttpError(400, {
-      error: "invalid_request",
-      field: "(body)",
-      message: "Body is not valid JSON.",
-    });
-  }
-}
-
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new HttpError(400, {
-      error: "invalid_request",
-      field: "(body)",
-      message: "Body must be a JSON object.",
-    });
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw badRequest(parsed.error, body as Record<string, unknown>);
-  return parsed.data;
-}
-
 export function quoteJson(q: OnRampQuote) {
   const minor = (v: bigint) => `${v / 100n}.${(v % 100n).toString().padStart(2, "0")}`;
   return {
@@ -212,13 +142,12 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
   let boundPort: number | undefined;
 
   async function check(req: IncomingMessage, res: ServerResponse) {
-    const body = parse(checkBody, await readJson(req, args.maxBodyBytes));
+    const body = parseJsonObject(checkBody, await readJsonBody(req, args.maxBodyBytes));
     if (!args.rules.has(body.asset)) {
-      throw new HttpError(400, {
-        error: "invalid_request",
-        field: "asset",
-        message: `Field asset is not a configured asset ("${body.asset}"); assets: ${[...args.rules.keys()].join(", ")}.`,
-      });
+      throw invalidField(
+        "asset",
+        `Field asset is not a configured asset ("${body.asset}"); assets: ${[...args.rules.keys()].join(", ")}.`,
+      );
     }
     const decision = await args.decider.decide({
       account: getAddress(body.account.toLowerCase()),
@@ -228,7 +157,7 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
       ip: body.ip,
       origin: "api",
     });
-    send(res, 200, {
+    sendJson(res, 200, {
       allowed: decision.allowed,
       reasons: decision.reasons,
       decisionId: decision.decisionId,
@@ -243,22 +172,22 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
     // parts: ["quotes"] | ["orders"] | ["orders", id] | ["orders", id, "settle"]
     if (parts.length === 1 && parts[0] === "quotes") {
       if (method !== "POST") throw methodNotAllowed("POST");
-      const body = parse(quoteBody, await readJson(req, args.maxBodyBytes));
+      const body = parseJsonObject(quoteBody, await readJsonBody(req, args.maxBodyBytes));
       const quote = await onRamp.quote({
         assetId: body.asset,
         recipient: getAddress(body.recipient.toLowerCase()),
         fiatAmount: body.fiatAmount,
       });
-      return send(res, 201, quoteJson(quote));
+      return sendJson(res, 201, quoteJson(quote));
     }
     if (parts.length === 1 && parts[0] === "orders") {
       if (method !== "POST") throw methodNotAllowed("POST");
-      const body = parse(orderBody, await readJson(req, args.maxBodyBytes));
+      const body = parseJsonObject(orderBody, await readJsonBody(req, args.maxBodyBytes));
       const order = await onRamp.order({ quoteId: body.quoteId, idempotencyKey: body.idempotencyKey });
       // 201 for the request that created the order, 200 when the idempotency key returned it again.
       const created = !ordersServed.has(order.orderId);
       ordersServed.add(order.orderId);
-      return send(res, created ? 201 : 200, orderJson(order));
+      return sendJson(res, created ? 201 : 200, orderJson(order));
     }
     if (parts.length === 2 && parts[0] === "orders") {
       if (method !== "GET" && method !== "HEAD") throw methodNotAllowed("GET, HEAD");
@@ -268,7 +197,7 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
           error: "not_found",
           message: `On-ramp order ${parts[1]} does not exist.`,
         });
-      return send(res, 200, orderJson(order));
+      return sendJson(res, 200, orderJson(order));
     }
     if (parts.length === 3 && parts[0] === "orders" && parts[2] === "settle") {
       if (!args.devnetSettlement) {
@@ -279,7 +208,7 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
       }
       if (method !== "POST") throw methodNotAllowed("POST");
       const order = await onRamp.settle(parts[1]!);
-      return send(res, 200, orderJson(order));
+      return sendJson(res, 200, orderJson(order));
     }
     throw new HttpError(404, { error: "not_found", message: "No such on-ramp endpoint." });
   }
@@ -297,7 +226,7 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
     if (path === "/healthz") {
       if (method !== "GET" && method !== "HEAD") throw methodNotAllowed("GET, HEAD");
       const h = args.health();
-      return send(res, h.ok ? 200 : 503, {
+      return sendJson(res, h.ok ? 200 : 503, {
         status: h.ok ? "ok" : "unavailable",
         ok: h.ok,
         details: h.details,
@@ -317,25 +246,25 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
     }
     if (err instanceof HttpError) {
       if (err.status === 405) res.setHeader("allow", String(err.body.allow));
-      return send(res, err.status, err.body);
+      return sendJson(res, err.status, err.body);
     }
     if (err instanceof ComplianceInputError) {
-      return send(res, 400, { error: "invalid_request", field: err.field, message: err.shortMessage });
+      return sendJson(res, 400, { error: "invalid_request", field: err.field, message: err.shortMessage });
     }
     if (err instanceof OnRampNotFoundError)
-      return send(res, 404, { error: "not_found", message: err.shortMessage });
+      return sendJson(res, 404, { error: "not_found", message: err.shortMessage });
     if (err instanceof OnRampConflictError)
-      return send(res, 409, { error: "conflict", message: err.shortMessage });
+      return sendJson(res, 409, { error: "conflict", message: err.shortMessage });
     if (isRetryable(err)) {
       log.warn({ err }, "compliance request failed for now");
-      return send(res, 503, {
+      return sendJson(res, 503, {
         error: "unavailable",
         code: err instanceof KeeperError ? err.code : undefined,
         message: err instanceof KeeperError ? err.shortMessage : "Temporarily unavailable.",
       });
     }
     log.error({ err }, "compliance request failed");
-    return send(res, 500, {
+    return sendJson(res, 500, {
       error: "internal",
       code: err instanceof KeeperError ? err.code : undefined,
       message: err instanceof KeeperError ? err.shortMessage : "Internal error.",
@@ -346,35 +275,28 @@ export function createComplianceApi(args: ComplianceApiArgs): ComplianceApi {
     get port() {
       return boundPort;
     },
-    start() {
-      if (server) return Promise.reject(new Error("Compliance API is already started."));
+    async start() {
+      if (server) throw new Error("Compliance API is already started.");
       const srv = createServer((req, res) => {
         handle(req, res).catch((err: unknown) => fail(res, err));
       });
       srv.requestTimeout = 30_000;
       server = srv;
-      return new Promise<number>((resolve, reject) => {
-        srv.once("error", (err) => {
-          server = undefined;
-          reject(err);
-        });
-        srv.listen(args.port, args.host, () => {
-          boundPort = (srv.address() as AddressInfo).port;
-          log.info({ host: args.host, port: boundPort }, "compliance api listening");
-          resolve(boundPort);
-        });
-      });
+      try {
+        boundPort = await listen(srv, args.port, args.host);
+      } catch (err) {
+        server = undefined;
+        throw err;
+      }
+      log.info({ host: args.host, port: boundPort }, "compliance api listening");
+      return boundPort;
     },
     stop() {
       const srv = server;
       server = undefined;
       boundPort = undefined;
       if (!srv) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        srv.close(() => resolve());
-        srv.closeIdleConnections();
-        setTimeout(() => srv.closeAllConnections(), 2_000).unref();
-      });
+      return closeServer(srv, 2_000);
     },
   };
 }

@@ -1,6 +1,13 @@
-import { getAddress } from "viem";
 import { z } from "zod";
-import type { ConfigFieldMeta } from "../../config/schema.ts";
+import {
+  addressSchema as address,
+  describe,
+  envVarName,
+  intIn,
+  SLUG,
+  SLUG_RULE,
+  signerConfigSchema,
+} from "../../config/fields.ts";
 
 /**
  * The `compliance:` section of the keeper config (keeper/consumers/compliance), written the way
@@ -12,45 +19,12 @@ import type { ConfigFieldMeta } from "../../config/schema.ts";
  * are checked when the service starts (`resolveComplianceSetup`), which lists every problem at once.
  */
 
-function describe<T extends z.ZodType>(schema: T, description: string): T {
-  const meta: ConfigFieldMeta = { description };
-  return schema.meta(meta);
-}
-
-const SLUG = /^[a-z][a-z0-9-]{0,31}$/;
-const SLUG_RULE = "must be a lowercase slug: a letter, then letters, digits or '-', at most 32 characters";
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const LOOKS_LIKE_KEY = /^(0x)?[0-9a-fA-F]{64}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 /** Token units as a decimal string, e.g. "1000000" or "0.5". */
 const TOKEN_AMOUNT = /^(0|[1-9][0-9]{0,59})(\.[0-9]{1,36})?$/;
 
-function intIn(min: number, max: number) {
-  const rule = `must be an integer from ${min} to ${max}`;
-  const got = (iss: { input?: unknown }) => `${rule}, got ${String(iss.input)}`;
-  return z.number().int({ error: got }).min(min, { error: got }).max(max, { error: got });
-}
-
 const country = () =>
   z.string().regex(COUNTRY, { error: "must be an ISO 3166-1 alpha-2 code in upper case (e.g. US)" });
-
-/** Name of an environment variable; never echoes a value that looks like a key. */
-function envVarName() {
-  return z.string().superRefine((value, ctx) => {
-    if (LOOKS_LIKE_KEY.test(value)) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          "looks like a private key, not a variable name; put the secret in the environment and name the variable here",
-      });
-    } else if (!ENV_NAME.test(value)) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be an environment variable name (letters, digits and '_', not starting with a digit)",
-      });
-    }
-  });
-}
 
 function httpUrl() {
   return z.string().superRefine((value, ctx) => {
@@ -73,30 +47,8 @@ function httpUrl() {
   });
 }
 
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/, { error: "must be a 0x-prefixed 20-byte hex address" })
-  .transform((v) => getAddress(v.toLowerCase()));
-
 /** Same variants as the keeper's `signer` (keystore, env for devnet only, none). */
-const signerSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("keystore"),
-    path: describe(z.string().min(1), "Web3 Secret Storage v3 (JSON keystore) file of this signer."),
-    passwordEnv: describe(
-      envVarName().prefault("RESERVE_KEEPER_KEYSTORE_PASSWORD"),
-      "Name of the environment variable holding the keystore password.",
-    ),
-  }),
-  z.strictObject({
-    type: z.literal("env"),
-    variable: describe(
-      envVarName(),
-      "Name of the environment variable holding a raw private key. DEVNET ONLY: use a keystore elsewhere.",
-    ),
-  }),
-  z.strictObject({ type: z.literal("none") }),
-]);
+const signerSchema = signerConfigSchema();
 
 const kycSchema = z.discriminatedUnion("type", [
   z.strictObject({

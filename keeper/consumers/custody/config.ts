@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ConfigFieldMeta } from "../../config/schema.ts";
+import { bigIntIn, describe, ENV_NAME, intIn, SLUG } from "../../config/fields.ts";
 import type { ConfigProblem } from "../../internal/errors.ts";
 import { httpUrl, isoTimestamp, sha256Hex } from "./report.ts";
 
@@ -13,21 +13,6 @@ import { httpUrl, isoTimestamp, sha256Hex } from "./report.ts";
  * Cross-references with the rest of the config (custody.assets[].id must be an assets[].id; pausing
  * needs a signer) are `checkCustodyReferences`, run by the service and `custody serve`.
  */
-
-function describe<T extends z.ZodType>(schema: T, description: string): T {
-  const meta: ConfigFieldMeta = { description };
-  return schema.meta(meta);
-}
-
-const SLUG = /^[a-z][a-z0-9-]{0,31}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function intIn(min: number, max: number) {
-  const rule = `must be an integer from ${min} to ${max}`;
-  const got = (iss: { input?: unknown }) => `${rule}, got ${String(iss.input)}`;
-  return z.number().int({ error: got }).min(min, { error: got }).max(max, { error: got });
-}
-const bigIntIn = (min: number, max: number) => intIn(min, max).transform((n) => BigInt(n));
 
 const TYPE_DOC = "Provider type: http (the custodian's JSON API) or file (a JSON file; devnet).";
 

@@ -11,8 +11,8 @@
  * other paths, 405 for methods other than GET/HEAD.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { closeServer, listen, sendJson, sendText } from "../../internal/http.ts";
 import type { AttestationLinkState } from "./attestations.ts";
 import type { CustodyAssetView, CustodyService } from "./service.ts";
 
@@ -34,11 +34,6 @@ const PATHS = ["/v1/attestations", "/v1/custody", "/healthz", "/metrics"];
 
 const iso = (s: bigint | undefined) =>
   s === undefined ? undefined : new Date(Number(s) * 1000).toISOString().replace(".000Z", "Z");
-
-/** JSON with bigints as decimal strings. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString(10) : v));
-}
 
 /** The /v1/attestations body. */
 export function attestationsView(links: readonly AttestationLinkState[]) {
@@ -107,18 +102,6 @@ export function custodyView(assets: readonly CustodyAssetView[]) {
   };
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, {
-    "content-type": contentType,
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-  });
-  res.end(body);
-}
-
-const sendJson = (res: ServerResponse, status: number, body: unknown) =>
-  send(res, status, "application/json; charset=utf-8", `${toJson(body)}\n`);
-
 /** Creates the server (not listening before start()). */
 export function createCustodyServer(args: CreateCustodyServerArgs): CustodyServer {
   let server: Server | undefined;
@@ -141,7 +124,7 @@ export function createCustodyServer(args: CreateCustodyServerArgs): CustodyServe
         return sendJson(res, ok ? 200 : 503, { status: ok ? "ok" : "unavailable", ok });
       }
       default:
-        return send(res, 200, args.registry.contentType, await args.registry.metrics());
+        return sendText(res, 200, args.registry.contentType, await args.registry.metrics());
     }
   }
 
@@ -149,8 +132,8 @@ export function createCustodyServer(args: CreateCustodyServerArgs): CustodyServe
     get port() {
       return boundPort;
     },
-    start() {
-      if (server) return Promise.reject(new Error("Custody server is already started."));
+    async start() {
+      if (server) throw new Error("Custody server is already started.");
       const srv = createServer((req, res) => {
         handle(req, res).catch(() => {
           if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
@@ -159,26 +142,20 @@ export function createCustodyServer(args: CreateCustodyServerArgs): CustodyServe
       });
       srv.requestTimeout = 10_000;
       server = srv;
-      return new Promise<number>((resolve, reject) => {
-        srv.once("error", (err) => {
-          server = undefined;
-          reject(err);
-        });
-        srv.listen(args.port, args.host, () => {
-          boundPort = (srv.address() as AddressInfo).port;
-          resolve(boundPort);
-        });
-      });
+      try {
+        boundPort = await listen(srv, args.port, args.host);
+      } catch (err) {
+        server = undefined;
+        throw err;
+      }
+      return boundPort;
     },
     stop() {
       const srv = server;
       server = undefined;
       boundPort = undefined;
       if (!srv) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        srv.close(() => resolve());
-        srv.closeAllConnections();
-      });
+      return closeServer(srv);
     },
   };
 }
