@@ -12,7 +12,7 @@ import {
   type PublicClient,
 } from "viem";
 import type { ResolvedCctpChain } from "./setup.ts";
-import type { CctpChainClients } from "./transferClient.ts";
+import type { CctpChainClients } from "./types.ts";
 
 export type CreateCctpChainClientsArgs = {
   readonly account: Account;
