@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { describe, intIn, SLUG, SLUG_RULE } from "../config/fields.ts";
+import { describe, httpsUrl, intIn, SLUG, SLUG_RULE } from "../config/fields.ts";
 import { PAGERDUTY_EVENTS_URL } from "./pagerduty.ts";
 import { DEFAULT_ALERT_POLICY, DEFAULT_DELIVERY } from "./types.ts";
 
@@ -17,28 +17,8 @@ import { DEFAULT_ALERT_POLICY, DEFAULT_DELIVERY } from "./types.ts";
  * `RESERVE_KEEPER__ALERTS__SINKS__PAGER__ROUTING_KEY=…`.
  */
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
 export const MIN_WEBHOOK_SECRET_LENGTH = 32;
-
-/** An https URL (http only to a loopback host, for local receivers). Messages never echo the value. */
-function httpsUrl() {
-  return z.string().superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an https URL" });
-      return;
-    }
-    if (url.protocol === "https:") return;
-    if (url.protocol === "http:" && LOOPBACK.has(url.hostname)) return;
-    ctx.addIssue({
-      code: "custom",
-      message: "must use https (http only to localhost, 127.0.0.1 or [::1])",
-    });
-  });
-}
 
 const severity = () => z.enum(["critical", "error", "warning", "info"]);
 const MIN_SEVERITY_DOC =

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { addressSchema as address, bigIntIn, describe, intIn, SLUG, SLUG_RULE } from "../config/fields.ts";
+import {
+  addressSchema as address,
+  bigIntIn,
+  describe,
+  httpsUrl,
+  intIn,
+  SLUG,
+  SLUG_RULE,
+} from "../config/fields.ts";
 
 /**
  * The `cctp:` section of the keeper config: the CCTP transfer client and service (keeper/cctp/transfer,
@@ -13,7 +21,6 @@ import { addressSchema as address, bigIntIn, describe, intIn, SLUG, SLUG_RULE } 
  * service starts (`resolveCctpSetup` in keeper/cctp/transfer/setup.ts), which lists every problem at once.
  */
 
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
 /** Token units as a decimal string, e.g. "1000000" or "0.5". */
 const TOKEN_AMOUNT = /^(0|[1-9][0-9]{0,59})(\.[0-9]{1,36})?$/;
 
@@ -37,25 +44,6 @@ function feeBps(max: number) {
         error: rule,
       },
     );
-}
-
-/** An https URL (http only to a loopback host: the devnet attestation service). */
-function apiUrl() {
-  return z.string().superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an https URL" });
-      return;
-    }
-    if (url.username !== "" || url.password !== "") {
-      ctx.addIssue({ code: "custom", message: "must not carry credentials" });
-    }
-    if (url.protocol === "https:") return;
-    if (url.protocol === "http:" && LOOPBACK.has(url.hostname)) return;
-    ctx.addIssue({ code: "custom", message: "must use https (http only to localhost, 127.0.0.1 or [::1])" });
-  });
 }
 
 const tokenAmount = z
@@ -184,7 +172,7 @@ export const cctpConfigSchema = z
     attestationApi: z
       .strictObject({
         url: describe(
-          apiUrl().prefault(IRIS_MAINNET_URL),
+          httpsUrl({ rejectCredentials: true }).prefault(IRIS_MAINNET_URL),
           "Base URL of the attestation API (Circle Iris: https://iris-api.circle.com, sandbox https://iris-api-sandbox.circle.com; the devnet attestation service locally).",
         ),
         pollIntervalMs: describe(

@@ -1,6 +1,7 @@
 /** `reserve-keeper custody …`: the custody service and the operator's attestation check. */
 import { pino } from "pino";
 import type { Bus } from "../bus/port.ts";
+import { httpUrlProblem } from "../config/fields.ts";
 import { loadConfig } from "../config/load.ts";
 import type { KeeperConfig } from "../config/schema.ts";
 import { loadSigner } from "../config/signer.ts";
@@ -8,7 +9,6 @@ import { type FetchLike, verifyAttestation } from "../consumers/custody/attestat
 import { type CustodyConfig, checkCustodyReferences } from "../consumers/custody/config.ts";
 import { type CustodyPauser, openCustodyPauser } from "../consumers/custody/pauser.ts";
 import { createCustodyProvider } from "../consumers/custody/provider.ts";
-import { httpUrlProblem } from "../consumers/custody/report.ts";
 import { createCustodyServer } from "../consumers/custody/server.ts";
 import { createCustodyService } from "../consumers/custody/service.ts";
 import type { AttestationDocument, AttestationVerification } from "../consumers/custody/types.ts";

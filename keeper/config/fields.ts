@@ -127,3 +127,48 @@ export function signerConfigSchema(defaultKeyVariable?: string) {
     z.strictObject({ type: z.literal("none") }),
   ]);
 }
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** Why `value` is no acceptable http(s) URL (credentials in it are refused), or undefined. */
+export function httpUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an http or https URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must use http or https";
+  if (url.username !== "" || url.password !== "") return "must not carry credentials (user:password@)";
+  return undefined;
+}
+
+/** An http(s) URL without credentials (tokens come from an env var, never from the URL). */
+export function httpUrl() {
+  return z.string().superRefine((value, ctx) => {
+    const problem = httpUrlProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+/**
+ * An https URL; plain http only to a loopback host (local receivers, the devnet attestation service).
+ * With `rejectCredentials`, user:password@ in the URL is refused too. Messages never echo the value.
+ */
+export function httpsUrl({ rejectCredentials = false }: { rejectCredentials?: boolean } = {}) {
+  return z.string().superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be an https URL" });
+      return;
+    }
+    if (rejectCredentials && (url.username !== "" || url.password !== "")) {
+      ctx.addIssue({ code: "custom", message: "must not carry credentials" });
+    }
+    if (url.protocol === "https:") return;
+    if (url.protocol === "http:" && LOOPBACK.has(url.hostname)) return;
+    ctx.addIssue({ code: "custom", message: "must use https (http only to localhost, 127.0.0.1 or [::1])" });
+  });
+}

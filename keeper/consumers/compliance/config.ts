@@ -3,6 +3,7 @@ import {
   addressSchema as address,
   describe,
   envVarName,
+  httpUrl,
   intIn,
   SLUG,
   SLUG_RULE,
@@ -25,27 +26,6 @@ const TOKEN_AMOUNT = /^(0|[1-9][0-9]{0,59})(\.[0-9]{1,36})?$/;
 
 const country = () =>
   z.string().regex(COUNTRY, { error: "must be an ISO 3166-1 alpha-2 code in upper case (e.g. US)" });
-
-function httpUrl() {
-  return z.string().superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be an http or https URL" });
-      return;
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-      ctx.addIssue({ code: "custom", message: "must use http or https" });
-    }
-    if (url.username !== "" || url.password !== "") {
-      ctx.addIssue({
-        code: "custom",
-        message: "must not carry credentials; name the token's environment variable in tokenEnv",
-      });
-    }
-  });
-}
 
 /** Same variants as the keeper's `signer` (keystore, env for devnet only, none). */
 const signerSchema = signerConfigSchema();

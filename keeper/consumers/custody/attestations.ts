@@ -4,8 +4,8 @@
  * cap, http/https only, SHA-256 of the bytes).
  */
 import { createHash } from "node:crypto";
+import { httpUrlProblem } from "../../config/fields.ts";
 import { InvalidArgumentError } from "../../internal/errors.ts";
-import { httpUrlProblem } from "./report.ts";
 import type {
   AttestationDocument,
   AttestationLink,

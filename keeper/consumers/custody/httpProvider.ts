@@ -5,6 +5,7 @@
  * non-2xx fails at once; redirects are not followed (a bearer token must not travel to another host).
  */
 import { parseRetryAfter } from "../../alerts/http.ts";
+import { httpUrlProblem } from "../../config/fields.ts";
 import { InvalidArgumentError } from "../../internal/errors.ts";
 import type { FetchLike } from "./attestations.ts";
 import {
@@ -12,7 +13,7 @@ import {
   CustodyProviderUnavailableError,
   CustodyReportInvalidError,
 } from "./errors.ts";
-import { httpUrlProblem, parseCustodyReportJson } from "./report.ts";
+import { parseCustodyReportJson } from "./report.ts";
 import type { CustodyProvider, CustodyReport } from "./types.ts";
 
 export type CreateHttpCustodyProviderArgs = {

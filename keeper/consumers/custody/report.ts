@@ -8,6 +8,7 @@
  * digests are 64 hex characters (stored lowercase); URLs are http or https without credentials.
  */
 import { z } from "zod";
+import { httpUrlProblem } from "../../config/fields.ts";
 import { CustodyReportInvalidError } from "./errors.ts";
 import type { CustodyReport, HoldingKind } from "./types.ts";
 
@@ -47,19 +48,6 @@ export function sha256Hex() {
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, { error: "must be a SHA-256 digest: 64 hex characters" })
     .transform((s) => s.toLowerCase());
-}
-
-/** Reason an attestation/provider URL is refused, or undefined when it is an http(s) URL without credentials. */
-export function httpUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "must be an http or https URL";
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return "must use http or https";
-  if (url.username !== "" || url.password !== "") return "must not carry credentials (user:password@)";
-  return undefined;
 }
 
 /** An http(s) URL without credentials, at most 2048 characters. */
