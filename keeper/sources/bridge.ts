@@ -1,6 +1,6 @@
 import { type Address, decodeEventLog, encodeEventTopics, getAddress, type Hex, parseAbi } from "viem";
 import { getLogsSplitting, type MinedLog, sortLogs } from "./logs.ts";
-import { supplyDeltaOf } from "./supply.ts";
+import { supplyDeltaOf } from "./transferLog.ts";
 
 /**
  * Cross-chain transfer (CCTP) flows of one token on one chain, read from the chain's TokenMessenger

@@ -1,12 +1,4 @@
-import {
-  type Address,
-  decodeEventLog,
-  encodeEventTopics,
-  getAbiItem,
-  getAddress,
-  type Hex,
-  zeroAddress,
-} from "viem";
+import { type Address, getAddress, type Hex, zeroAddress } from "viem";
 import { reserveBackedStablecoinAbi } from "../abi/index.ts";
 import type { ObservationSource, SupplyObserved } from "../engine/types.ts";
 import { bridgedFlowOf, bridgeTxsOf, getBridgeLogs } from "./bridge.ts";
@@ -27,38 +19,10 @@ import {
   sortLogs,
   watchLogs,
 } from "./logs.ts";
+import { BURN_TOPICS, MINT_TOPICS, supplyDeltaOf, TRANSFER_EVENT } from "./transferLog.ts";
 import type { Source } from "./types.ts";
 
-const TRANSFER = getAbiItem({ abi: reserveBackedStablecoinAbi, name: "Transfer" });
-const TRANSFER_TOPIC = encodeEventTopics({ abi: [TRANSFER], eventName: "Transfer" })[0];
-const ZERO_TOPIC: Hex = `0x${"00".repeat(32)}`;
-/** Transfer(from = 0): mints. */
-export const MINT_TOPICS: readonly (Hex | null)[] = [TRANSFER_TOPIC, ZERO_TOPIC];
-/** Transfer(to = 0): burns. */
-export const BURN_TOPICS: readonly (Hex | null)[] = [TRANSFER_TOPIC, null, ZERO_TOPIC];
-
-/**
- * The supply change a Transfer log makes: +value for a mint (from = 0), -value for a burn (to = 0),
- * undefined for any other log (a plain transfer, another event, undecodable data).
- */
-export function supplyDeltaOf(log: SourceLog): bigint | undefined {
-  if (log.topics[0] !== TRANSFER_TOPIC) return undefined;
-  try {
-    const { args } = decodeEventLog({
-      abi: [TRANSFER],
-      data: log.data,
-      topics: log.topics as [Hex, ...Hex[]],
-    });
-    const from = args.from.toLowerCase() === zeroAddress;
-    const to = args.to.toLowerCase() === zeroAddress;
-    if (from && to) return 0n;
-    if (from) return args.value;
-    if (to) return -args.value;
-    return undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { BURN_TOPICS, MINT_TOPICS, supplyDeltaOf } from "./transferLog.ts";
 
 /** The `supply.observed` a mint/burn log yields, given the total supply right after it. */
 export function supplyObservedFromLog(args: {
@@ -429,7 +393,7 @@ export function createSupplySource(args: CreateSupplySourceArgs): SupplySource {
   }
 
   function subscribe(): void {
-    const transfer = [TRANSFER];
+    const transfer = [TRANSFER_EVENT];
     for (const eventArgs of [{ from: zeroAddress }, { to: zeroAddress }]) {
       const watch = watchLogs({
         clients,
